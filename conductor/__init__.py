@@ -1,0 +1,1 @@
+"""Conductor: an event-sourced team rhythm orchestrator."""

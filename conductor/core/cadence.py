@@ -1,0 +1,78 @@
+"""Cadence rules: a reminder before each occurrence, a missed cue when none was held."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from conductor.core.cues import emit
+from schemas import CueKind, Severity
+
+if TYPE_CHECKING:
+    from conductor.core.engine import EnsembleEngine
+
+
+def schedule_from(engine: "EnsembleEngine", after: int) -> None:
+    """Start every cadence's chain at its first occurrence at or after `after`."""
+    for cadence_id in engine.plan.cadences:
+        _schedule(engine, cadence_id, after, inclusive=True)
+
+
+def _schedule(engine: "EnsembleEngine", cadence_id: str, after: int, inclusive: bool) -> None:
+    plan = engine.plan
+    cadence = plan.cadences[cadence_id]
+    when = plan.next_occurrence(cadence, after, inclusive)
+    if when is None:
+        return
+    if cadence.reminder is not None and when - cadence.reminder >= engine.state.now:
+        engine.schedule(when - cadence.reminder, "remind", cadence_id, when)
+    engine.schedule(when, "occurrence", cadence_id, when)
+    engine.schedule(when + cadence.grace, "missed", cadence_id, when)
+
+
+def occurrence(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
+    """At each occurrence the next one is scheduled, so the chain never runs ahead of time."""
+    _schedule(engine, cadence_id, when, inclusive=False)
+
+
+def remind(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
+    plan = engine.plan
+    cadence = plan.cadences[cadence_id]
+    local = datetime.fromtimestamp(when, plan.zone)
+    minutes = (when - engine.state.now) // 60
+    reason = (
+        f"The {cadence.kind} '{cadence_id}' starts at {local:%H:%M} on {local:%a %d %b} "
+        f"(in {minutes} minutes)."
+    )
+    for to in recipients(engine, cadence_id):
+        emit(engine, CueKind.CADENCE, to, cadence_id, str(when), Severity.INFO, reason, _cause(engine))
+
+
+def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
+    state, plan = engine.state, engine.plan
+    cadence = plan.cadences[cadence_id]
+    state.cadence_due[cadence_id] = state.cadence_due.get(cadence_id, 0) + 1
+    held = state.ceremonies.get(cadence_id, [])
+    if any(abs(at - when) <= cadence.grace for at in held):
+        state.cadence_held[cadence_id] = state.cadence_held.get(cadence_id, 0) + 1
+        return
+    local = datetime.fromtimestamp(when, plan.zone)
+    reason = (
+        f"The {cadence.kind} '{cadence_id}' planned for {local:%H:%M} on {local:%a %d %b} "
+        f"was not held within its grace of {cadence.grace // 60} minutes."
+    )
+    for to in recipients(engine, cadence_id):
+        emit(
+            engine, CueKind.CADENCE_MISSED, to, cadence_id, str(when), Severity.WARN, reason,
+            _cause(engine),
+        )
+
+
+def recipients(engine: "EnsembleEngine", cadence_id: str) -> list[str]:
+    sections = engine.plan.cadences[cadence_id].sections
+    if sections:
+        return [f"section:{section}" for section in sections]
+    return [f"ensemble:{engine.state.ensemble}"]
+
+
+def _cause(engine: "EnsembleEngine") -> list[str]:
+    assert engine.state.score_event is not None
+    return [engine.state.score_event]

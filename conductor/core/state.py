@@ -1,0 +1,123 @@
+"""Per-ensemble state folded from the log: plain data, serializable to JSON and back."""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+RECENT = 200
+"""How many recent cycle times / decision latencies the figures keep per section."""
+
+
+@dataclass(slots=True)
+class Task:
+    milestone: str
+    section: str
+    started: int
+    blocked_since: int | None = None
+    blocked_by_event: str | None = None
+
+
+@dataclass(slots=True)
+class Decision:
+    requested: int
+    role: str
+    event: str
+
+
+@dataclass(slots=True)
+class PendingCue:
+    """A cue folded into a digest because its recipient's daily budget was spent."""
+
+    id: str
+    kind: str
+    subject: str
+    severity: str
+    caused_by: list[str]
+
+
+@dataclass(slots=True)
+class EnsembleState:
+    ensemble: str
+    score: dict[str, Any] | None = None
+    score_event: str | None = None
+    generation: int = 0
+    published_at: int | None = None
+    started: bool = False
+    now: int = 0
+    seen: set[str] = field(default_factory=set)
+    accepted: int = 0
+    timers: list[list[Any]] = field(default_factory=list)
+    timer_seq: int = 0
+    tasks: dict[str, Task] = field(default_factory=dict)
+    completed_tasks: set[str] = field(default_factory=set)
+    done: dict[str, int] = field(default_factory=dict)
+    reached: dict[str, int] = field(default_factory=dict)
+    entered: set[str] = field(default_factory=set)
+    wip: dict[str, int] = field(default_factory=dict)
+    over_wip: set[str] = field(default_factory=set)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    ceremonies: dict[str, list[int]] = field(default_factory=dict)
+    cadence_due: dict[str, int] = field(default_factory=dict)
+    cadence_held: dict[str, int] = field(default_factory=dict)
+    daily_done: dict[str, dict[int, int]] = field(default_factory=dict)
+    """Completed work items per section per day index (days since the score starts)."""
+    cycle_times: dict[str, list[int]] = field(default_factory=dict)
+    decision_latencies: list[int] = field(default_factory=list)
+    last_progress_event: str | None = None
+    behind: set[str] = field(default_factory=set)
+    critical_path: list[str] = field(default_factory=list)
+    in_breakdown: set[str] = field(default_factory=set)
+    forecasts: dict[str, float] = field(default_factory=dict)
+    experiments: dict[str, str] = field(default_factory=dict)
+    assessments: dict[str, list[list[int]]] = field(default_factory=dict)
+    retire_suggested: set[str] = field(default_factory=set)
+    concerns: dict[str, int] = field(default_factory=dict)
+    budget_day: dict[str, int] = field(default_factory=dict)
+    budget_used: dict[str, int] = field(default_factory=dict)
+    digests: dict[str, list[PendingCue]] = field(default_factory=dict)
+    """Folded cues waiting for their digest, keyed by `recipient|day-ordinal`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible dict (sets become sorted lists, int keys become strings)."""
+        data = asdict(self)
+        for name, value in data.items():
+            if isinstance(value, set):
+                data[name] = sorted(value)
+        data["daily_done"] = {
+            section: {str(day): count for day, count in days.items()}
+            for section, days in self.daily_done.items()
+        }
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "EnsembleState":
+        state = cls(ensemble=data["ensemble"])
+        for name in _SET_FIELDS:
+            setattr(state, name, set(data[name]))
+        for name in _PLAIN_FIELDS:
+            setattr(state, name, data[name])
+        state.tasks = {key: Task(**value) for key, value in data["tasks"].items()}
+        state.decisions = {key: Decision(**value) for key, value in data["decisions"].items()}
+        state.digests = {
+            key: [PendingCue(**cue) for cue in cues] for key, cues in data["digests"].items()
+        }
+        state.daily_done = {
+            section: {int(day): count for day, count in days.items()}
+            for section, days in data["daily_done"].items()
+        }
+        return state
+
+
+_SET_FIELDS = (
+    "seen",
+    "completed_tasks",
+    "entered",
+    "over_wip",
+    "behind",
+    "in_breakdown",
+    "retire_suggested",
+)
+_PLAIN_FIELDS = tuple(
+    name
+    for name in EnsembleState.__dataclass_fields__
+    if name not in {*_SET_FIELDS, "ensemble", "tasks", "decisions", "digests", "daily_done"}
+)

@@ -1,0 +1,58 @@
+"""A cue: a nudge to a role, a section or the whole ensemble, always with its cause."""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.common import Id
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CueKind(StrEnum):
+    ENTRY = "entry"
+    FOCUS_SHIFT = "focus-shift"
+    CADENCE = "cadence"
+    CADENCE_MISSED = "cadence-missed"
+    HOLD = "hold"
+    TEMPO = "tempo"
+    BREAKDOWN = "breakdown"
+    RETIRE = "retire"
+    DIGEST = "digest"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARN = "warn"
+    CRITICAL = "critical"
+
+
+class ToRole(_Model):
+    role: Id
+
+
+class ToSection(_Model):
+    section: Id
+
+
+class ToEnsemble(_Model):
+    ensemble: Id
+
+
+Recipient = ToRole | ToSection | ToEnsemble
+
+
+class Cue(_Model):
+    id: Id = Field(description="derived from ensemble, kind, subject, recipient and window")
+    kind: CueKind
+    ensemble: Id
+    score: Id
+    to: Recipient
+    subject: Id = Field(description="the milestone, task, decision, cadence, section, ... id")
+    at: AwareDatetime
+    severity: Severity
+    reason: str
+    caused_by: Annotated[list[Id], Field(min_length=1)]

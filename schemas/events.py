@@ -1,0 +1,189 @@
+"""The event envelope and every event type. No event carries a person's identity."""
+
+from enum import StrEnum
+from typing import Annotated, Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from schemas.common import Id
+from schemas.score import Score
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScoreData(_Model):
+    score: Score
+
+
+class TaskData(_Model):
+    task: Id
+
+
+class TaskMilestoneData(_Model):
+    task: Id
+    milestone: Id
+
+
+class TaskBlockedData(_Model):
+    task: Id
+    reason: str
+
+
+class MilestoneData(_Model):
+    milestone: Id
+
+
+class CeremonyData(_Model):
+    cadence: Id
+
+
+class DecisionRequestedData(_Model):
+    decision: Id
+    question: str
+    role: Id
+
+
+class DecisionData(_Model):
+    decision: Id
+
+
+class ConcernSeverity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ConcernData(_Model):
+    """A concern is never attributed: it has a topic and a severity, nothing else."""
+
+    topic: str
+    severity: ConcernSeverity
+
+
+class ExperimentData(_Model):
+    experiment: Id
+
+
+class ExperimentAssessedData(_Model):
+    experiment: Id
+    life: Annotated[int, Field(ge=1, le=5)]
+    momentum: Annotated[int, Field(ge=1, le=5)]
+
+
+class ClockData(_Model):
+    pass
+
+
+class EventEnvelope(_Model):
+    id: Id
+    ensemble: Id
+    occurred_at: AwareDatetime
+    source: str | None = None
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+class ScorePublished(EventEnvelope):
+    type: Literal["score.published"]
+    data: ScoreData
+
+
+class ScoreRevised(EventEnvelope):
+    type: Literal["score.revised"]
+    data: ScoreData
+
+
+class TaskStarted(EventEnvelope):
+    type: Literal["task.started"]
+    data: TaskMilestoneData
+
+
+class TaskCompleted(EventEnvelope):
+    type: Literal["task.completed"]
+    data: TaskMilestoneData
+
+
+class TaskBlocked(EventEnvelope):
+    type: Literal["task.blocked"]
+    data: TaskBlockedData
+
+
+class TaskUnblocked(EventEnvelope):
+    type: Literal["task.unblocked"]
+    data: TaskData
+
+
+class MilestoneReached(EventEnvelope):
+    type: Literal["milestone.reached"]
+    data: MilestoneData
+
+
+class CeremonyHeld(EventEnvelope):
+    type: Literal["ceremony.held"]
+    data: CeremonyData
+
+
+class DecisionRequested(EventEnvelope):
+    type: Literal["decision.requested"]
+    data: DecisionRequestedData
+
+
+class DecisionMade(EventEnvelope):
+    type: Literal["decision.made"]
+    data: DecisionData
+
+
+class ConcernRaised(EventEnvelope):
+    type: Literal["concern.raised"]
+    data: ConcernData
+
+
+class ExperimentStarted(EventEnvelope):
+    type: Literal["experiment.started"]
+    data: ExperimentData
+
+
+class ExperimentAssessed(EventEnvelope):
+    type: Literal["experiment.assessed"]
+    data: ExperimentAssessedData
+
+
+class ExperimentStopped(EventEnvelope):
+    type: Literal["experiment.stopped"]
+    data: ExperimentData
+
+
+class ClockTick(EventEnvelope):
+    type: Literal["clock.tick"]
+    data: ClockData = Field(default_factory=ClockData)
+
+
+Event = Annotated[
+    ScorePublished
+    | ScoreRevised
+    | TaskStarted
+    | TaskCompleted
+    | TaskBlocked
+    | TaskUnblocked
+    | MilestoneReached
+    | CeremonyHeld
+    | DecisionRequested
+    | DecisionMade
+    | ConcernRaised
+    | ExperimentStarted
+    | ExperimentAssessed
+    | ExperimentStopped
+    | ClockTick,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+"""Validates one event from JSON bytes/str (`validate_json`) or Python data."""
+
+EVENT_TYPES: tuple[str, ...] = tuple(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(Event)[0])
+)
+"""Every event type name, in catalogue order."""

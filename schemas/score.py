@@ -1,0 +1,236 @@
+"""The score: a team's plan of sections, roles, milestones, cadences, tempo and commitments."""
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from schemas.common import Id, PositiveDuration
+
+Location = tuple[str | int, ...]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Section(_Model):
+    """A sub-team. `size` is optional; small sections are rolled up in published figures."""
+
+    id: Id
+    roles: list[Id] = Field(default_factory=list)
+    size: Annotated[int, Field(ge=1)] | None = None
+
+
+class Tempo(_Model):
+    cycle: PositiveDuration = timedelta(weeks=1)
+    wip_limit: dict[Id, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    decision_latency: PositiveDuration = timedelta(days=2)
+    blocker_hold: PositiveDuration = timedelta(days=2)
+    cue_budget_per_day: Annotated[int, Field(ge=1)] = 5
+
+
+class CadenceKind(StrEnum):
+    STANDUP = "standup"
+    REVIEW = "review"
+    RETROSPECTIVE = "retrospective"
+    PLANNING = "planning"
+    OTHER = "other"
+
+
+class Cadence(_Model):
+    id: Id
+    kind: CadenceKind
+    rrule: str = Field(description="RFC 5545 RRULE in the score's timezone, e.g. FREQ=DAILY")
+    duration: PositiveDuration
+    grace: PositiveDuration = timedelta(hours=1)
+    reminder: PositiveDuration | None = None
+    sections: list[Id] | None = None
+
+    @field_validator("rrule")
+    @classmethod
+    def _parses_as_rrule(cls, value: str) -> str:
+        try:
+            rrulestr(value, dtstart=datetime(2000, 1, 1))
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"invalid RRULE: {error}") from None
+        return value
+
+
+class Milestone(_Model):
+    id: Id
+    title: str
+    section: Id
+    owner: Id = Field(description="the role that owns the milestone")
+    due: date
+    estimate: Annotated[int, Field(ge=1, description="work items")]
+    depends_on: list[Id] = Field(default_factory=list)
+
+
+class Commitment(_Model):
+    id: Id
+    milestones: Annotated[list[Id], Field(min_length=1)]
+    by: date
+    confidence: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class Experiment(_Model):
+    id: Id
+    theme: str
+
+
+class Score(_Model):
+    """A validated score. Cross-references are checked after the fields parse."""
+
+    score: Id
+    title: str
+    ensemble: Id
+    timezone: str
+    starts: date
+    sections: Annotated[list[Section], Field(min_length=1)]
+    tempo: Tempo = Field(default_factory=Tempo)
+    cadences: list[Cadence] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+    experiments: list[Experiment] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _references_hold(self) -> Self:
+        problems = list(_cross_reference_problems(self))
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Score",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("score_reference", message),
+                        loc=loc,
+                        input=None,
+                    )
+                    for loc, message in problems
+                ],
+            )
+        return self
+
+    def section_of_role(self) -> dict[str, str]:
+        return {role: section.id for section in self.sections for role in section.roles}
+
+
+def _duplicates(kind: str, field: str, ids: list[str]) -> Iterator[tuple[Location, str]]:
+    seen: set[str] = set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            yield (field, index, "id"), f"duplicate {kind} id {item_id!r}"
+        seen.add(item_id)
+
+
+def _cross_reference_problems(score: Score) -> Iterator[tuple[Location, str]]:
+    section_ids = {section.id for section in score.sections}
+    milestone_ids = {milestone.id for milestone in score.milestones}
+    role_section = score.section_of_role()
+
+    yield from _duplicates("section", "sections", [s.id for s in score.sections])
+    yield from _duplicate_roles(score)
+    yield from _duplicates("cadence", "cadences", [c.id for c in score.cadences])
+    yield from _duplicates("milestone", "milestones", [m.id for m in score.milestones])
+    yield from _duplicates("commitment", "commitments", [c.id for c in score.commitments])
+    yield from _duplicates("experiment", "experiments", [e.id for e in score.experiments])
+
+    for section_id in score.tempo.wip_limit:
+        if section_id not in section_ids:
+            yield ("tempo", "wip_limit", section_id), f"unknown section {section_id!r}"
+    for index, cadence in enumerate(score.cadences):
+        for position, section_id in enumerate(cadence.sections or []):
+            if section_id not in section_ids:
+                loc = ("cadences", index, "sections", position)
+                yield loc, f"unknown section {section_id!r}"
+    for index, milestone in enumerate(score.milestones):
+        yield from _milestone_problems(index, milestone, score.starts, section_ids, role_section)
+        for position, dependency in enumerate(milestone.depends_on):
+            if dependency not in milestone_ids:
+                loc = ("milestones", index, "depends_on", position)
+                yield loc, f"unknown milestone {dependency!r}"
+    for index, commitment in enumerate(score.commitments):
+        for position, milestone_id in enumerate(commitment.milestones):
+            if milestone_id not in milestone_ids:
+                loc = ("commitments", index, "milestones", position)
+                yield loc, f"unknown milestone {milestone_id!r}"
+        if commitment.by < score.starts:
+            yield ("commitments", index, "by"), (
+                f"date {commitment.by} is before the score starts ({score.starts})"
+            )
+    yield from _cycle_problems(score)
+
+
+def _duplicate_roles(score: Score) -> Iterator[tuple[Location, str]]:
+    owner: dict[str, str] = {}
+    for index, section in enumerate(score.sections):
+        for position, role in enumerate(section.roles):
+            if role in owner:
+                yield ("sections", index, "roles", position), (
+                    f"duplicate role id {role!r} (already in section {owner[role]!r})"
+                )
+            owner.setdefault(role, section.id)
+
+
+def _milestone_problems(
+    index: int,
+    milestone: Milestone,
+    starts: date,
+    section_ids: set[str],
+    role_section: dict[str, str],
+) -> Iterator[tuple[Location, str]]:
+    if milestone.section not in section_ids:
+        yield ("milestones", index, "section"), f"unknown section {milestone.section!r}"
+    if milestone.owner not in role_section:
+        yield ("milestones", index, "owner"), f"unknown role {milestone.owner!r}"
+    elif milestone.section in section_ids and role_section[milestone.owner] != milestone.section:
+        yield ("milestones", index, "owner"), (
+            f"role {milestone.owner!r} belongs to section {role_section[milestone.owner]!r}, "
+            f"not to the milestone's section {milestone.section!r}"
+        )
+    if milestone.due < starts:
+        yield ("milestones", index, "due"), (
+            f"due date {milestone.due} is before the score starts ({starts})"
+        )
+
+
+def _cycle_problems(score: Score) -> Iterator[tuple[Location, str]]:
+    """Report each dependency cycle once, as `a -> b -> a`, at the milestone that closes it."""
+    graph = {m.id: [d for d in m.depends_on] for m in score.milestones}
+    index_of = {m.id: i for i, m in enumerate(score.milestones)}
+    done: set[str] = set()
+    reported: set[frozenset[str]] = set()
+    for start in graph:
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(graph[start]))]
+        on_path = [start]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.pop()
+                done.add(node)
+                continue
+            if child in on_path:
+                cycle = [*on_path[on_path.index(child) :], child]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    loc = ("milestones", index_of[node], "depends_on")
+                    yield loc, "dependency cycle: " + " -> ".join(cycle)
+            elif child in graph and child not in done:
+                stack.append((child, iter(graph[child])))
+                on_path.append(child)
