@@ -169,8 +169,9 @@ def _cross_reference_problems(score: Score) -> Iterator[tuple[Location, str]]:
                 loc = ("commitments", index, "milestones", position)
                 yield loc, f"unknown milestone {milestone_id!r}"
         if commitment.by < score.starts:
-            yield ("commitments", index, "by"), (
-                f"date {commitment.by} is before the score starts ({score.starts})"
+            yield (
+                ("commitments", index, "by"),
+                (f"date {commitment.by} is before the score starts ({score.starts})"),
             )
     yield from _cycle_problems(score)
 
@@ -180,8 +181,9 @@ def _duplicate_roles(score: Score) -> Iterator[tuple[Location, str]]:
     for index, section in enumerate(score.sections):
         for position, role in enumerate(section.roles):
             if role in owner:
-                yield ("sections", index, "roles", position), (
-                    f"duplicate role id {role!r} (already in section {owner[role]!r})"
+                yield (
+                    ("sections", index, "roles", position),
+                    (f"duplicate role id {role!r} (already in section {owner[role]!r})"),
                 )
             owner.setdefault(role, section.id)
 
@@ -198,13 +200,17 @@ def _milestone_problems(
     if milestone.owner not in role_section:
         yield ("milestones", index, "owner"), f"unknown role {milestone.owner!r}"
     elif milestone.section in section_ids and role_section[milestone.owner] != milestone.section:
-        yield ("milestones", index, "owner"), (
-            f"role {milestone.owner!r} belongs to section {role_section[milestone.owner]!r}, "
-            f"not to the milestone's section {milestone.section!r}"
+        yield (
+            ("milestones", index, "owner"),
+            (
+                f"role {milestone.owner!r} belongs to section {role_section[milestone.owner]!r}, "
+                f"not to the milestone's section {milestone.section!r}"
+            ),
         )
     if milestone.due < starts:
-        yield ("milestones", index, "due"), (
-            f"due date {milestone.due} is before the score starts ({starts})"
+        yield (
+            ("milestones", index, "due"),
+            (f"due date {milestone.due} is before the score starts ({starts})"),
         )
 
 

@@ -43,7 +43,16 @@ def remind(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
         f"(in {minutes} minutes)."
     )
     for to in recipients(engine, cadence_id):
-        emit(engine, CueKind.CADENCE, to, cadence_id, str(when), Severity.INFO, reason, _cause(engine))
+        emit(
+            engine,
+            CueKind.CADENCE,
+            to,
+            cadence_id,
+            str(when),
+            Severity.INFO,
+            reason,
+            _cause(engine),
+        )
 
 
 def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
@@ -61,7 +70,13 @@ def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
     )
     for to in recipients(engine, cadence_id):
         emit(
-            engine, CueKind.CADENCE_MISSED, to, cadence_id, str(when), Severity.WARN, reason,
+            engine,
+            CueKind.CADENCE_MISSED,
+            to,
+            cadence_id,
+            str(when),
+            Severity.WARN,
+            reason,
             _cause(engine),
         )
 

@@ -19,7 +19,6 @@ from conductor.core.timeutil import to_datetime, to_epoch
 from schemas import Cue, Score
 from schemas.events import ClockTick, Event
 
-
 TimerHandler = Callable[["EnsembleEngine", list[Any]], None]
 
 _TIMERS: dict[str, TimerHandler] = {

@@ -42,6 +42,12 @@ def assessed(engine: "EnsembleEngine", event: ev.ExperimentAssessed, at: int) ->
         f"assessments ({scores}); consider retiring it and freeing the attention it takes."
     )
     emit(
-        engine, CueKind.RETIRE, f"ensemble:{state.ensemble}", experiment, event.id,
-        Severity.INFO, reason, [event.id],
+        engine,
+        CueKind.RETIRE,
+        f"ensemble:{state.ensemble}",
+        experiment,
+        event.id,
+        Severity.INFO,
+        reason,
+        [event.id],
     )

@@ -71,12 +71,19 @@ def check_commitments(engine: "EnsembleEngine") -> None:
         state.in_breakdown.add(commitment.id)
         reason = (
             f"Commitment '{commitment.id}' is now forecast to be met with only "
-            f"{result.probability:.0%} probability, below the committed {commitment.confidence:.0%}: "
+            f"{result.probability:.0%} probability, below the committed "
+            f"{commitment.confidence:.0%}: "
             "the team should re-plan scope, date or focus together."
         )
         emit(
-            engine, CueKind.BREAKDOWN, f"ensemble:{state.ensemble}", commitment.id,
-            f"breakdown@{state.now}", Severity.CRITICAL, reason, progress_causes(engine),
+            engine,
+            CueKind.BREAKDOWN,
+            f"ensemble:{state.ensemble}",
+            commitment.id,
+            f"breakdown@{state.now}",
+            Severity.CRITICAL,
+            reason,
+            progress_causes(engine),
         )
 
 

@@ -26,7 +26,9 @@ def apply(engine: "EnsembleEngine", event: ev.Event, at: int) -> None:
     _FOLDS[event.type](engine, event, at)
 
 
-def _check_score(engine: "EnsembleEngine", event: ev.ScorePublished | ev.ScoreRevised) -> str | None:
+def _check_score(
+    engine: "EnsembleEngine", event: ev.ScorePublished | ev.ScoreRevised
+) -> str | None:
     if event.data.score.ensemble != event.ensemble:
         return (
             f"data.score.ensemble: the score is for {event.data.score.ensemble!r}, "
@@ -66,9 +68,7 @@ def _check_cadence(engine: "EnsembleEngine", event: ev.CeremonyHeld) -> str | No
     return None
 
 
-def _check_decision_requested(
-    engine: "EnsembleEngine", event: ev.DecisionRequested
-) -> str | None:
+def _check_decision_requested(engine: "EnsembleEngine", event: ev.DecisionRequested) -> str | None:
     if event.data.role not in engine.plan.section_of_role:
         return f"data.role: unknown role {event.data.role!r}"
     return None

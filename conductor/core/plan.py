@@ -121,7 +121,7 @@ class Plan:
         return {m: tuple(d) for m, d in found.items()}
 
     def planned_start(self, milestone_id: str) -> int:
-        """A milestone is planned to start when its dependencies are due, or when the score starts."""
+        """Planned to start when its dependencies are due, or when the score starts."""
         deps = self.milestones[milestone_id].depends_on
         return max([self.start, *(self.milestones[d].due_end for d in deps)])
 

@@ -48,10 +48,18 @@ def enter_ready(engine: "EnsembleEngine", caused_by: list[str]) -> None:
             deps = ", ".join(milestone.depends_on)
             reason = f"'{milestone.title}' can start: its dependencies ({deps}) are reached."
         else:
-            reason = f"'{milestone.title}' can start: it depends on nothing and the score has begun."
+            reason = (
+                f"'{milestone.title}' can start: it depends on nothing and the score has begun."
+            )
         emit(
-            engine, CueKind.ENTRY, f"role:{milestone.owner}", milestone_id, "entry",
-            Severity.INFO, reason, caused_by,
+            engine,
+            CueKind.ENTRY,
+            f"role:{milestone.owner}",
+            milestone_id,
+            "entry",
+            Severity.INFO,
+            reason,
+            caused_by,
         )
 
 
@@ -66,8 +74,14 @@ def check_wip(engine: "EnsembleEngine", section: str, event_id: str) -> None:
         f"of {limit}: finish something before starting more."
     )
     emit(
-        engine, CueKind.TEMPO, f"section:{section}", section, f"wip@{state.now}",
-        Severity.WARN, reason, [event_id],
+        engine,
+        CueKind.TEMPO,
+        f"section:{section}",
+        section,
+        f"wip@{state.now}",
+        Severity.WARN,
+        reason,
+        [event_id],
     )
 
 
@@ -82,7 +96,13 @@ def hold_task(engine: "EnsembleEngine", task_id: str, since: int) -> None:
         f"{_local(engine, since)}, longer than the {_hours(plan.blocker_hold)} the score allows."
     )
     emit(
-        engine, CueKind.HOLD, f"role:{owner}", task_id, str(since), Severity.WARN, reason,
+        engine,
+        CueKind.HOLD,
+        f"role:{owner}",
+        task_id,
+        str(since),
+        Severity.WARN,
+        reason,
         [task.blocked_by_event],
     )
 
@@ -96,8 +116,14 @@ def hold_decision(engine: "EnsembleEngine", decision_id: str, since: int) -> Non
         f"the {_hours(engine.plan.decision_latency)} the score allows."
     )
     emit(
-        engine, CueKind.HOLD, f"role:{decision.role}", decision_id, str(since), Severity.WARN,
-        reason, [decision.event],
+        engine,
+        CueKind.HOLD,
+        f"role:{decision.role}",
+        decision_id,
+        str(since),
+        Severity.WARN,
+        reason,
+        [decision.event],
     )
 
 
@@ -137,8 +163,14 @@ def _check_pace(engine: "EnsembleEngine", section: str, index: int) -> None:
         f"{needed:.1f} per cycle to finish the remaining {left} by their due dates."
     )
     emit(
-        engine, CueKind.TEMPO, f"section:{section}", section, f"cycle-{index}", Severity.INFO,
-        reason, progress_causes(engine),
+        engine,
+        CueKind.TEMPO,
+        f"section:{section}",
+        section,
+        f"cycle-{index}",
+        Severity.INFO,
+        reason,
+        progress_causes(engine),
     )
 
 
@@ -160,8 +192,14 @@ def _check_behind(engine: "EnsembleEngine", milestone_id: str) -> None:
         f"{planned:.0%} by now. Shift focus from {source} to '{milestone_id}'."
     )
     emit(
-        engine, CueKind.FOCUS_SHIFT, f"section:{milestone.section}", milestone_id,
-        f"behind@{state.now}", Severity.WARN, reason, progress_causes(engine),
+        engine,
+        CueKind.FOCUS_SHIFT,
+        f"section:{milestone.section}",
+        milestone_id,
+        f"behind@{state.now}",
+        Severity.WARN,
+        reason,
+        progress_causes(engine),
     )
 
 
@@ -206,8 +244,14 @@ def check_critical_path(engine: "EnsembleEngine") -> None:
         f"'{plan.milestones[left[0]].title}': shift focus from '{left[0]}' to '{target.id}'."
     )
     emit(
-        engine, CueKind.FOCUS_SHIFT, f"section:{target.section}", target.id,
-        f"path@{state.now}", Severity.INFO, reason, progress_causes(engine),
+        engine,
+        CueKind.FOCUS_SHIFT,
+        f"section:{target.section}",
+        target.id,
+        f"path@{state.now}",
+        Severity.INFO,
+        reason,
+        progress_causes(engine),
     )
 
 

@@ -1,0 +1,80 @@
+"""The `conductor` command line."""
+
+import sys
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+
+from conductor.errors import InvalidScore
+from conductor.rehearse import rehearse_file
+from conductor.scorefile import load_score
+from schemas.export import json_schemas, render
+
+app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
+schemas_app = typer.Typer(help="JSON Schemas of the score, events and cues.")
+app.add_typer(schemas_app, name="schemas")
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSONL = "jsonl"
+
+
+def _aware(value: str) -> datetime:
+    try:
+        return TypeAdapter(AwareDatetime).validate_python(value)
+    except ValidationError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 time with a timezone (e.g. 2026-05-08T18:00:00+02:00)"
+        ) from None
+
+
+@app.command()
+def validate(score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")]) -> None:
+    """Check a score; print every problem with its path (exit 2) or a one-line summary."""
+    try:
+        loaded = load_score(score)
+    except InvalidScore as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"{score}: ok — score {loaded.score!r} for ensemble {loaded.ensemble!r}: "
+        f"{len(loaded.sections)} sections, {len(loaded.milestones)} milestones, "
+        f"{len(loaded.cadences)} cadences, {len(loaded.commitments)} commitments, "
+        f"{len(loaded.experiments)} experiments"
+    )
+
+
+@app.command()
+def rehearse(
+    score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")],
+    events: Annotated[Path, typer.Option("--events", help="recorded log, JSON Lines")],
+    until: Annotated[
+        str | None, typer.Option(help="tick through deadlines up to this ISO time")
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """Replay a recorded log against a score and print the cues that would have fired."""
+    try:
+        loaded = load_score(score)
+    except InvalidScore as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    end = _aware(until) if until is not None else None
+    with events.open("rb") as lines:
+        report = rehearse_file(loaded, lines, end)
+    report.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
+    raise typer.Exit(1 if report.rejected else 0)
+
+
+@schemas_app.command("export")
+def export_schemas(directory: Annotated[Path, typer.Argument(help="where to write")]) -> None:
+    """Write score.schema.json, event.schema.json and cue.schema.json."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, schema in json_schemas().items():
+        (directory / name).write_text(render(schema), encoding="utf-8")
+        typer.echo(f"wrote {directory / name}")

@@ -1,0 +1,168 @@
+"""Tempo and alignment figures for one ensemble, computed from its state on demand.
+
+Every figure is for the ensemble, a section, a milestone, a cadence or a commitment;
+none is per person.
+"""
+
+from datetime import timedelta
+from statistics import fmean
+from typing import TYPE_CHECKING, Any
+
+from conductor.core.forecast import forecast
+from conductor.core.measures import done_share, planned_share, throughput
+from conductor.core.timeutil import local_date, to_datetime
+
+if TYPE_CHECKING:
+    from conductor.core.engine import EnsembleEngine
+
+CYCLES_SHOWN = 12
+
+
+def figures(engine: "EnsembleEngine") -> dict[str, Any]:
+    """A JSON-compatible summary: cadences, throughput, cycle time, decisions, WIP, progress."""
+    state, plan = engine.state, engine.plan
+    return {
+        "ensemble": state.ensemble,
+        "score": plan.score.score,
+        "now": to_datetime(state.now).isoformat(),
+        "events_accepted": state.accepted,
+        "cadences": _cadences(engine),
+        "throughput_per_cycle": _throughput(engine),
+        "cycle_time_hours": {
+            section: _durations(times) for section, times in sorted(state.cycle_times.items())
+        },
+        "decision_latency_hours": _durations(state.decision_latencies),
+        "open_decisions": len(state.decisions),
+        "blockers": _blockers(engine),
+        "wip": {
+            section: {"wip": state.wip.get(section, 0), "limit": plan.wip_limit.get(section)}
+            for section in plan.sections
+        },
+        "critical_path": list(state.critical_path),
+        "milestones": _milestones(engine),
+        "commitments": _commitments(engine),
+        "experiments": _experiments(engine),
+        "concerns": dict(sorted(state.concerns.items())),
+    }
+
+
+def _cadences(engine: "EnsembleEngine") -> dict[str, Any]:
+    state = engine.state
+    result = {}
+    for cadence_id in engine.plan.cadences:
+        due = state.cadence_due.get(cadence_id, 0)
+        held = state.cadence_held.get(cadence_id, 0)
+        result[cadence_id] = {
+            "due": due,
+            "held": held,
+            "adherence": round(held / due, 3) if due else None,
+        }
+    return result
+
+
+def _throughput(engine: "EnsembleEngine") -> dict[str, list[int]]:
+    state, plan = engine.state, engine.plan
+    days = max(1, plan.cycle // 86_400)
+    today = max(0, (state.now - plan.start) // 86_400)
+    first = max(0, today // days - CYCLES_SHOWN + 1)
+    return {
+        section: [
+            throughput(engine, section, index * days, (index + 1) * days)
+            for index in range(first, today // days + 1)
+        ]
+        for section in plan.sections
+    }
+
+
+def _durations(values: list[int]) -> dict[str, Any]:
+    if not values:
+        return {"count": 0, "mean": None, "p50": None, "p85": None}
+    ordered = sorted(values)
+
+    def hours(position: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(position * len(ordered)))] / 3600, 2)
+
+    return {
+        "count": len(values),
+        "mean": round(fmean(values) / 3600, 2),
+        "p50": hours(0.5),
+        "p85": hours(0.85),
+    }
+
+
+def _blockers(engine: "EnsembleEngine") -> dict[str, Any]:
+    state = engine.state
+    ages: dict[str, list[int]] = {section: [] for section in engine.plan.sections}
+    for task in state.tasks.values():
+        if task.blocked_since is not None:
+            ages[task.section].append(state.now - task.blocked_since)
+    return {
+        section: {
+            "open": len(found),
+            "oldest_hours": round(max(found) / 3600, 2) if found else None,
+        }
+        for section, found in ages.items()
+    }
+
+
+def _milestones(engine: "EnsembleEngine") -> dict[str, Any]:
+    state, plan = engine.state, engine.plan
+    result = {}
+    for milestone_id in plan.order:
+        milestone = plan.milestones[milestone_id]
+        if milestone_id in state.reached:
+            status = "reached"
+        elif milestone_id in state.entered:
+            status = "entered"
+        else:
+            status = "waiting"
+        outlook = forecast(engine, milestone_id, (milestone_id,), milestone.due_end)
+        result[milestone_id] = {
+            "section": milestone.section,
+            "status": status,
+            "done": state.done.get(milestone_id, 0),
+            "estimate": milestone.estimate,
+            "progress": round(done_share(engine, milestone_id), 3),
+            "planned": round(planned_share(engine, milestone_id), 3),
+            "behind": milestone_id in state.behind,
+            "on_critical_path": milestone_id in state.critical_path,
+            "forecast": _outlook(engine, outlook.probability, outlook.p50_day, outlook.p85_day),
+        }
+    return result
+
+
+def _commitments(engine: "EnsembleEngine") -> dict[str, Any]:
+    state, plan = engine.state, engine.plan
+    result = {}
+    for commitment in plan.commitments.values():
+        outlook = forecast(engine, commitment.id, commitment.milestones, commitment.by_end)
+        result[commitment.id] = {
+            "by": local_date(commitment.by_end - 1, plan.zone).isoformat(),
+            "confidence": commitment.confidence,
+            "in_breakdown": commitment.id in state.in_breakdown,
+            "forecast": _outlook(engine, outlook.probability, outlook.p50_day, outlook.p85_day),
+        }
+    return result
+
+
+def _outlook(
+    engine: "EnsembleEngine", probability: float, p50: int | None, p85: int | None
+) -> dict[str, Any]:
+    today = local_date(engine.state.now, engine.plan.zone)
+
+    def day(offset: int | None) -> str | None:
+        return None if offset is None else (today + timedelta(days=offset)).isoformat()
+
+    return {"probability": round(probability, 3), "p50": day(p50), "p85": day(p85)}
+
+
+def _experiments(engine: "EnsembleEngine") -> dict[str, Any]:
+    state = engine.state
+    return {
+        experiment: {
+            "status": state.experiments.get(experiment, "planned"),
+            "recent": state.assessments.get(experiment, []),
+            "retire_suggested": experiment in state.retire_suggested,
+        }
+        for experiment in sorted(engine.plan.experiments)
+    }
