@@ -11,6 +11,8 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from conductor.errors import InvalidScore
 from conductor.rehearse import rehearse_file
+from conductor.runtime.serve import serve
+from conductor.runtime.settings import Settings
 from conductor.scorefile import load_score
 from schemas.export import json_schemas, render
 
@@ -69,6 +71,54 @@ def rehearse(
         report = rehearse_file(loaded, lines, end)
     report.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
     raise typer.Exit(1 if report.rejected else 0)
+
+
+@app.command()
+def run(
+    score: Annotated[Path | None, typer.Option(help="score to publish if it changed")] = None,
+    db: Annotated[Path | None, typer.Option(help="the SQLite log [conductor.db]")] = None,
+    host: Annotated[str | None, typer.Option(help="[127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="[8000]")] = None,
+    demo: Annotated[bool | None, typer.Option("--demo", help="start a simulated team")] = None,
+    webhook: Annotated[str | None, typer.Option(help="POST each cue to this URL")] = None,
+    jsonl: Annotated[Path | None, typer.Option(help="append each cue to this file")] = None,
+    stdout: Annotated[
+        bool | None, typer.Option("--stdout/--no-stdout", help="print each cue [on]")
+    ] = None,
+    snapshot_every: Annotated[int | None, typer.Option(help="events between snapshots")] = None,
+    clock_start: Annotated[
+        str | None, typer.Option(help="run the clock from this ISO time, not the wall clock")
+    ] = None,
+    clock_speed: Annotated[float | None, typer.Option(help="speed of that clock")] = None,
+) -> None:
+    """Run the embedded runtime: SQLite log, HTTP API, cue delivery, /metrics.
+
+    Every option can also be set as a `CONDUCTOR_*` environment variable (options win);
+    `CONDUCTOR_API_TOKEN` requires a bearer token on POST /events.
+    """
+    flags: dict[str, object] = {
+        "score": score,
+        "db": db,
+        "host": host,
+        "port": port,
+        "demo": demo,
+        "webhook": webhook,
+        "jsonl": jsonl,
+        "stdout": stdout,
+        "snapshot_every": snapshot_every,
+        "clock_start": _aware(clock_start) if clock_start is not None else None,
+        "clock_speed": clock_speed,
+    }
+    try:
+        given = {name: value for name, value in flags.items() if value is not None}
+        settings = Settings.model_validate(given)
+        serve(settings)
+    except InvalidScore as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    except ValidationError as error:
+        typer.echo(f"invalid configuration: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @schemas_app.command("export")

@@ -1,0 +1,143 @@
+"""Cue delivery from the outbox to the sinks: stdout, a JSON Lines file, an HTTP webhook.
+
+Each sink has its own loop and its own place in the outbox, so a sink that is down holds
+back only itself, never ingest nor the other sinks. A cue is marked delivered after the
+sink accepted it; after a crash the cues not yet marked are sent again, which is why the
+webhook carries the cue id as `Idempotency-Key` (the receiver drops repeats).
+"""
+
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TextIO
+
+import httpx
+import orjson
+
+from conductor.metrics import Metrics
+from conductor.runtime.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+class Sink(Protocol):
+    name: str
+
+    async def send(self, body: bytes) -> None:
+        """Deliver one cue (its JSON); raise if the sink did not accept it."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def readable(body: bytes) -> str:
+    """One line a person can read: time, kind, recipient, subject and reason."""
+    cue = orjson.loads(body)
+    ((kind, name),) = cue["to"].items()
+    return (
+        f"cue {cue['at']} {cue['kind']} -> {kind}:{name} [{cue['subject']}] "
+        f"{cue['severity']}: {cue['reason']}"
+    )
+
+
+@dataclass
+class StdoutSink:
+    out: TextIO = sys.stdout
+    name: str = "stdout"
+
+    async def send(self, body: bytes) -> None:
+        self.out.write(readable(body) + "\n")
+        self.out.flush()
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class JsonlSink:
+    path: Path
+    name: str = "jsonl"
+
+    async def send(self, body: bytes) -> None:
+        with self.path.open("ab") as out:
+            out.write(body + b"\n")
+
+    async def close(self) -> None:
+        return None
+
+
+class WebhookSink:
+    """POSTs each cue as JSON; any answer but 2xx (or no answer) is a failure to retry."""
+
+    name = "webhook"
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def send(self, body: bytes) -> None:
+        cue_id = orjson.loads(body)["id"]
+        response = await self._client.post(
+            self.url,
+            content=body,
+            headers={"Content-Type": "application/json", "Idempotency-Key": cue_id},
+        )
+        response.raise_for_status()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def backoff(attempts: int, cap: float) -> float:
+    """Seconds before retry number `attempts`: 0.1, 0.2, 0.4, ... up to `cap`."""
+    return float(min(cap, 0.1 * 2 ** min(attempts, 30)))
+
+
+class Courier:
+    """Moves cues from the outbox to one sink, in outbox order, retrying with backoff."""
+
+    def __init__(self, sink: Sink, store: Store, metrics: Metrics, retry_cap: float) -> None:
+        self.sink = sink
+        self.store = store
+        self.metrics = metrics
+        self.retry_cap = retry_cap
+        self.wake = asyncio.Event()
+
+    async def run(self) -> None:
+        while True:
+            self.wake.clear()
+            try:
+                delivered = await self.deliver_due()
+            except Exception:  # a bug must not silently end delivery: log it, try again
+                logger.exception("delivery to %s failed; retrying", self.sink.name)
+                await asyncio.sleep(self.retry_cap)
+                continue
+            if delivered:
+                continue
+            retry_at = self.store.next_attempt(self.sink.name)
+            timeout = None if retry_at is None else max(0.0, retry_at - time.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
+
+    async def deliver_due(self) -> int:
+        """Send what is due now; stops at the first failure (order is kept). Returns sent."""
+        sent = 0
+        name = self.sink.name
+        for pending in self.store.pending(name, time.time(), limit=500):
+            try:
+                await self.sink.send(pending.body)
+            except Exception as error:  # any failure of a sink is retried, never fatal
+                retry_at = time.time() + backoff(pending.attempts, self.retry_cap)
+                self.store.mark_failed(name, pending.seq, retry_at, repr(error))
+                self.metrics.delivery_failures.labels(name).inc()
+                return sent
+            now = time.time()
+            self.store.mark_delivered(name, pending.seq, now)
+            self.metrics.deliveries.labels(name).inc()
+            self.metrics.delivery_lag.labels(name).observe(max(0.0, now - pending.created))
+            sent += 1
+        return sent

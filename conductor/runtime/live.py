@@ -1,0 +1,328 @@
+"""The live runtime's fold: the core's engines over the durable log, with ticks and metrics.
+
+Synchronous and single-threaded on purpose: the HTTP layer calls it from one event loop, so
+events, ticks and their cues reach the log in one total order, the order a replay uses.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from conductor.core import EnsembleEngine, EnsembleState, Outcome, tick_for
+from conductor.core.ensembles import Ensembles
+from conductor.core.figures import figures
+from conductor.core.rehearsal import publication_at_start
+from conductor.core.timeutil import to_datetime
+from conductor.errors import Problem
+from conductor.eventlog import parse_event
+from conductor.instrument import Rollup, publish_figures, record_outcome
+from conductor.metrics import WHOLE, Metrics
+from conductor.runtime.clock import Clock
+from conductor.runtime.store import Entry, Store
+from schemas import Score
+from schemas.events import Event, ScoreData, ScoreRevised
+
+
+@dataclass
+class LineResult:
+    line: int
+    status: str
+    """accepted, duplicate or rejected"""
+    id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"line": self.line, "status": self.status}
+        if self.id is not None:
+            result["id"] = self.id
+        if self.problems:
+            result["problems"] = [{"path": p.path, "message": p.message} for p in self.problems]
+        return result
+
+
+@dataclass
+class BatchResult:
+    results: list[LineResult]
+    appended: bool
+    offset: int
+
+    def count(self, status: str) -> int:
+        return sum(1 for result in self.results if result.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "appended": self.appended,
+            "offset": self.offset,
+            "accepted": self.count("accepted"),
+            "duplicates": self.count("duplicate"),
+            "rejected": self.count("rejected"),
+            "results": [result.to_json() for result in self.results],
+        }
+
+
+def _core_problem(reason: str) -> Problem:
+    """The core's reasons read `field: what is wrong`."""
+    path, _, message = reason.partition(": ")
+    return Problem(path, message) if message else Problem("(root)", reason)
+
+
+class LiveRuntime:
+    """Folds events into the core, appends them (with ticks and cues) to the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        metrics: Metrics,
+        clock: Clock,
+        sinks: Sequence[str] = (),
+        snapshot_every: int = 100_000,
+        min_group_size: int = 3,
+    ) -> None:
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+        self.sinks = tuple(sinks)
+        self.snapshot_every = snapshot_every
+        self.min_group_size = min_group_size
+        self.ensembles = Ensembles()
+        self.offset = 0
+        self.newest: datetime | None = None
+        self.on_append: Callable[[], None] = lambda: None
+        self._snapshot_at = 0
+        self._pending: list[Entry] = []
+        self._rollups: dict[str, tuple[int, Rollup]] = {}
+
+    # -- start ---------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Rebuild state from the newest snapshot and the log after it; returns events replayed."""
+        self.ensembles = Ensembles()
+        self.offset = self._snapshot_at = 0
+        self.newest = None
+        snapshot = self.store.latest_snapshot()
+        if snapshot is not None:
+            self._snapshot_at, data = snapshot
+            self._restore(orjson.loads(data))
+        replayed = 0
+        for pos, body in self.store.events_after(self.offset):
+            event = parse_event(body)
+            if isinstance(event, list):
+                raise ValueError(f"log entry {pos} no longer validates: {event}")
+            self.ensembles.apply(event)
+            self._saw(event.occurred_at)
+            self.offset = pos
+            replayed += 1
+        self.metrics.log_offset.set(self.offset)
+        return replayed
+
+    def publish_score(self, score: Score) -> BatchResult | None:
+        """Publish the score as an event if the log does not already hold this version."""
+        engine = self.ensembles.engines.get(score.ensemble)
+        event: Event
+        if engine is None or not engine.has_score:
+            event = publication_at_start(score)
+        elif engine.state.score != score.model_dump(mode="json"):
+            digest = hashlib.sha256(score.model_dump_json().encode()).hexdigest()[:16]
+            event = ScoreRevised(
+                id=f"{score.score}:revised:{digest}",
+                type="score.revised",
+                ensemble=score.ensemble,
+                occurred_at=self.now(),
+                source="conductor",
+                data=ScoreData(score=score),
+            )
+        else:
+            return None
+        return self._apply_all([event], [1])
+
+    # -- time ----------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The later of the newest event in the log and the clock."""
+        wall = self.clock.now()
+        return wall if self.newest is None or wall > self.newest else self.newest
+
+    def next_deadline(self) -> tuple[datetime, str] | None:
+        found = [
+            (deadline, name)
+            for name, engine in self.ensembles.engines.items()
+            if (deadline := engine.next_deadline()) is not None
+        ]
+        return min(found) if found else None
+
+    def tick(self) -> int:
+        """Append a `clock.tick` at every deadline the runtime's time has reached."""
+        now = self.now()
+        ticks = 0
+        while (due := self.next_deadline()) is not None and due[0] <= now:
+            event = tick_for(due[1], due[0])
+            outcome = self._apply(event)
+            self._pending.append(self._entry(event, event.model_dump_json().encode(), outcome))
+            ticks += 1
+        if ticks:
+            self._commit()
+        return ticks
+
+    # -- ingest --------------------------------------------------------------------------
+
+    def ingest(self, lines: Sequence[bytes]) -> BatchResult:
+        """Validate every line; if all parse, apply them and append the accepted ones at once.
+
+        A line that does not validate refuses the whole batch (nothing applied, nothing
+        appended). Lines the core refuses are reported and skipped; the accepted lines are
+        appended in one transaction. Deadlines the batch reached are ticked before returning.
+        """
+        parsed: list[Event] = []
+        numbers: list[int] = []
+        invalid: list[LineResult] = []
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            event = parse_event(raw)
+            if isinstance(event, list):
+                invalid.append(LineResult(number, "rejected", _raw_id(raw), event))
+            else:
+                parsed.append(event)
+                numbers.append(number)
+        if invalid:
+            for _ in invalid:
+                self.metrics.events_rejected.labels(WHOLE).inc()
+            return self._refused(invalid, parsed, numbers)
+        result = self._apply_all(parsed, numbers, list(lines))
+        self.tick()
+        result.offset = self.offset
+        return result
+
+    def _refused(
+        self, invalid: list[LineResult], parsed: list[Event], numbers: list[int]
+    ) -> BatchResult:
+        results = invalid + [
+            LineResult(
+                number,
+                "rejected",
+                event.id,
+                [Problem("(batch)", "not appended: another line is invalid")],
+            )
+            for number, event in zip(numbers, parsed, strict=True)
+        ]
+        results.sort(key=lambda result: result.line)
+        return BatchResult(results, appended=False, offset=self.offset)
+
+    def _apply_all(
+        self, events: Sequence[Event], numbers: Sequence[int], lines: Sequence[bytes] = ()
+    ) -> BatchResult:
+        results = []
+        for number, event in zip(numbers, events, strict=True):
+            outcome = self._apply(event)
+            if outcome.duplicate:
+                results.append(LineResult(number, "duplicate", event.id))
+            elif outcome.rejection is not None:
+                problem = _core_problem(outcome.rejection)
+                results.append(LineResult(number, "rejected", event.id, [problem]))
+            else:
+                body = lines[number - 1].strip() if lines else event.model_dump_json().encode()
+                self._pending.append(self._entry(event, body, outcome))
+                results.append(LineResult(number, "accepted", event.id))
+        appended = bool(self._pending)
+        if appended:
+            self._commit()
+        return BatchResult(results, appended, self.offset)
+
+    def _apply(self, event: Event) -> Outcome:
+        known = self.ensembles.engines.get(event.ensemble)
+        if known is None and event.type != "score.published":
+            # Do not create an engine (and a label value) for an ensemble nobody published.
+            outcome = Outcome(
+                event.id, rejection=f"ensemble: no score has been published for {event.ensemble!r}"
+            )
+            record_outcome(self.metrics, None, WHOLE, outcome)
+            return outcome
+        outcome = self.ensembles.apply(event)
+        engine = self.ensembles.engines[event.ensemble]
+        rollup = self.rollup(engine)
+        record_outcome(self.metrics, rollup, event.ensemble if rollup else WHOLE, outcome)
+        if outcome.accepted:
+            self._saw(event.occurred_at)
+        return outcome
+
+    # -- appending -----------------------------------------------------------------------
+
+    def _entry(self, event: Event, body: bytes, outcome: Outcome) -> Entry:
+        return Entry(event.id, event.ensemble, body, outcome.cues)
+
+    def _commit(self) -> None:
+        entries, self._pending = self._pending, []
+        try:
+            self.offset = self.store.append(entries, self.sinks, time.time())
+        except BaseException:
+            # The engines already folded what the log refused: rebuild them from the log.
+            self.recover()
+            raise
+        self.metrics.log_offset.set(self.offset)
+        if self.offset - self._snapshot_at >= self.snapshot_every:
+            self.snapshot()
+        self.on_append()
+
+    def snapshot(self) -> None:
+        data = {
+            "offset": self.offset,
+            "ensembles": {
+                name: engine.state.to_dict() for name, engine in self.ensembles.engines.items()
+            },
+        }
+        self.store.save_snapshot(self.offset, orjson.dumps(data))
+        self._snapshot_at = self.offset
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        for name, state in data["ensembles"].items():
+            engine = EnsembleEngine(EnsembleState.from_dict(state))
+            self.ensembles.engines[name] = engine
+            if engine.state.now:
+                self._saw(to_datetime(engine.state.now))
+        self.offset = int(data["offset"])
+
+    def _saw(self, at: datetime) -> None:
+        if self.newest is None or at > self.newest:
+            self.newest = at
+
+    # -- reading -------------------------------------------------------------------------
+
+    def rollup(self, engine: EnsembleEngine) -> Rollup | None:
+        """The roll-up of small sections for the engine's current score (cached per version)."""
+        if not engine.has_score:
+            return None
+        cached = self._rollups.get(engine.state.ensemble)
+        if cached is None or cached[0] != engine.state.generation:
+            cached = (engine.state.generation, Rollup.of(engine.plan.score, self.min_group_size))
+            self._rollups[engine.state.ensemble] = cached
+        return cached[1]
+
+    def figures(self, ensemble: str) -> dict[str, Any] | None:
+        engine = self.ensembles.engines.get(ensemble)
+        if engine is None or not engine.has_score:
+            return None
+        return figures(engine)
+
+    def refresh_metrics(self) -> None:
+        """Recompute the figure gauges of every ensemble (called before each scrape)."""
+        for engine in self.ensembles.engines.values():
+            rollup = self.rollup(engine)
+            if rollup is not None:
+                publish_figures(self.metrics, rollup, figures(engine))
+        for sink in self.sinks:
+            self.metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
+
+
+def _raw_id(raw: bytes) -> str | None:
+    """The id of a line that failed validation, when it is readable, to help the sender."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    found = data.get("id") if isinstance(data, dict) else None
+    return found if isinstance(found, str) else None

@@ -1,0 +1,40 @@
+"""Runtime configuration: flags override `CONDUCTOR_*` environment variables."""
+
+from pathlib import Path
+
+from pydantic import AwareDatetime, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from conductor.instrument import DEFAULT_MIN_GROUP_SIZE
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONDUCTOR_", extra="forbid")
+
+    score: Path | None = Field(None, description="score file published on start if it changed")
+    db: Path = Field(Path("conductor.db"), description="the SQLite log")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_token: SecretStr | None = Field(
+        None, description="when set, POST /events needs `Authorization: Bearer <token>`"
+    )
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1, description="larger bodies get 413")
+    snapshot_every: int = Field(100_000, ge=1, description="events between snapshots")
+    min_group_size: int = Field(
+        DEFAULT_MIN_GROUP_SIZE, ge=1, description="smaller sections roll up into the ensemble"
+    )
+    stdout: bool = Field(True, description="print each cue as one line")
+    jsonl: Path | None = Field(None, description="append each cue to this JSON Lines file")
+    webhook: str | None = Field(None, description="POST each cue to this URL")
+    webhook_timeout: float = Field(5.0, gt=0)
+    retry_max_seconds: float = Field(30.0, gt=0, description="cap of the retry backoff")
+    clock_start: AwareDatetime | None = Field(
+        None, description="run the runtime's clock from this instant instead of the wall clock"
+    )
+    clock_speed: float = Field(1.0, ge=0, description="how fast that clock runs")
+    demo: bool = False
+    demo_seed: int = 7
+    demo_days: int = 70
+    synchronous_full: bool = Field(
+        False, description="fsync every commit (survives power loss, slower)"
+    )

@@ -1,0 +1,181 @@
+"""The durable log: accepted events, the cues they caused, the delivery outbox and snapshots.
+
+One SQLite file in WAL mode. An event, its cues and their outbox rows are written in one
+transaction, so a crash keeps all of them or none. The log's `pos` is the global offset.
+"""
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemas import Cue, ToRole
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    pos INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    ensemble TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cues (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    role TEXT,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    sink TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    delivered REAL,
+    last_error TEXT,
+    PRIMARY KEY (sink, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sink, seq) WHERE delivered IS NULL;
+CREATE TABLE IF NOT EXISTS snapshots (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+
+@dataclass
+class Entry:
+    """One accepted event to append, with the cues applying it caused."""
+
+    id: str
+    ensemble: str
+    body: bytes
+    cues: list[Cue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Pending:
+    seq: int
+    body: bytes
+    created: float
+    attempts: int
+
+
+class Store:
+    """The SQLite log. Not thread-safe: the runtime uses it from its event loop only."""
+
+    def __init__(self, path: Path, synchronous_full: bool = False) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a killed process (the OS has the pages); FULL also
+        # survives a power cut, at an fsync per commit.
+        self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous_full else 'NORMAL'}")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def last_pos(self) -> int:
+        row = self._db.execute("SELECT max(pos) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def append(self, entries: Sequence[Entry], sinks: Sequence[str], now: float) -> int:
+        """Append events, their cues and outbox rows atomically; returns the new last offset."""
+        db = self._db
+        pos = self.last_pos()
+        seq = int(db.execute("SELECT max(seq) FROM cues").fetchone()[0] or 0)
+        events: list[tuple[int, str, str, bytes]] = []
+        cues: list[tuple[int, str, int, str, str | None, bytes]] = []
+        outbox: list[tuple[str, int, float]] = []
+        for entry in entries:
+            pos += 1
+            events.append((pos, entry.id, entry.ensemble, entry.body))
+            for cue in entry.cues:
+                seq += 1
+                role = cue.to.role if isinstance(cue.to, ToRole) else None
+                cues.append((seq, cue.id, pos, cue.kind.value, role, cue.model_dump_json().encode()))
+                outbox.extend((sink, seq, now) for sink in sinks)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", events)
+            db.executemany("INSERT INTO cues VALUES (?, ?, ?, ?, ?, ?)", cues)
+            db.executemany("INSERT INTO outbox (sink, seq, created) VALUES (?, ?, ?)", outbox)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return pos
+
+    def events_after(self, pos: int) -> Iterator[tuple[int, bytes]]:
+        cursor = self._db.execute("SELECT pos, body FROM events WHERE pos > ? ORDER BY pos", (pos,))
+        while rows := cursor.fetchmany(10_000):
+            yield from rows
+
+    def save_snapshot(self, pos: int, data: bytes) -> None:
+        """Keep only the newest snapshot: the log before it is still there for audits."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?)", (pos, data))
+        db.execute("DELETE FROM snapshots WHERE pos < ?", (pos,))
+        db.execute("COMMIT")
+
+    def latest_snapshot(self) -> tuple[int, bytes] | None:
+        row = self._db.execute("SELECT pos, data FROM snapshots ORDER BY pos DESC LIMIT 1")
+        found = row.fetchone()
+        return None if found is None else (int(found[0]), bytes(found[1]))
+
+    def cues(
+        self, since: int, kind: str | None, role: str | None, limit: int
+    ) -> list[tuple[int, bytes]]:
+        query = "SELECT seq, body FROM cues WHERE seq > ?"
+        args: list[object] = [since]
+        if kind is not None:
+            query += " AND kind = ?"
+            args.append(kind)
+        if role is not None:
+            query += " AND role = ?"
+            args.append(role)
+        query += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        return [(int(seq), bytes(body)) for seq, body in self._db.execute(query, args)]
+
+    def pending(self, sink: str, now: float, limit: int) -> list[Pending]:
+        """Undelivered cues for a sink in order, up to the first one still backing off."""
+        rows = self._db.execute(
+            "SELECT o.seq, c.body, o.created, o.attempts, o.next_attempt FROM outbox o "
+            "JOIN cues c ON c.seq = o.seq WHERE o.sink = ? AND o.delivered IS NULL "
+            "ORDER BY o.seq LIMIT ?",
+            (sink, limit),
+        ).fetchall()
+        due = []
+        for seq, body, created, attempts, next_attempt in rows:
+            if next_attempt > now:
+                break
+            due.append(Pending(int(seq), bytes(body), float(created), int(attempts)))
+        return due
+
+    def next_attempt(self, sink: str) -> float | None:
+        row = self._db.execute(
+            "SELECT next_attempt FROM outbox WHERE sink = ? AND delivered IS NULL "
+            "ORDER BY seq LIMIT 1",
+            (sink,),
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def pending_count(self, sink: str) -> int:
+        row = self._db.execute(
+            "SELECT count(*) FROM outbox WHERE sink = ? AND delivered IS NULL", (sink,)
+        ).fetchone()
+        return int(row[0])
+
+    def mark_delivered(self, sink: str, seq: int, at: float) -> None:
+        self._db.execute(
+            "UPDATE outbox SET delivered = ?, attempts = attempts + 1 WHERE sink = ? AND seq = ?",
+            (at, sink, seq),
+        )
+
+    def mark_failed(self, sink: str, seq: int, retry_at: float, error: str) -> None:
+        self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
+            "WHERE sink = ? AND seq = ?",
+            (retry_at, error[:500], sink, seq),
+        )
