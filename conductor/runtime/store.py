@@ -92,7 +92,9 @@ class Store:
             for cue in entry.cues:
                 seq += 1
                 role = cue.to.role if isinstance(cue.to, ToRole) else None
-                cues.append((seq, cue.id, pos, cue.kind.value, role, cue.model_dump_json().encode()))
+                cues.append(
+                    (seq, cue.id, pos, cue.kind.value, role, cue.model_dump_json().encode())
+                )
                 outbox.extend((sink, seq, now) for sink in sinks)
         db.execute("BEGIN IMMEDIATE")
         try:
