@@ -37,7 +37,8 @@ def forecast(engine: "EnsembleEngine", subject: str, targets: tuple[str, ...], b
     """Forecast the targets (and their unreached dependencies) against the instant `by`."""
     state, plan = engine.state, engine.plan
     work: dict[str, int] = {}
-    for milestone_id in sorted(plan.with_dependencies(targets)):
+    involved = plan.with_dependencies(targets)
+    for milestone_id in (m for m in plan.order if m in involved):  # set order varies by run
         left = remaining(engine, milestone_id)
         if left:
             section = plan.milestones[milestone_id].section
