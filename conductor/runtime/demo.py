@@ -26,6 +26,7 @@ async def post_simulation(
         headers["Authorization"] = f"Bearer {token}"
     posted = 0
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as client:
+        await _until_serving(client)
         for batch in _due_batches(simulate_team(score, seed, days), clock):
             await _wait_until(batch[0], clock)
             body = b"\n".join(event.model_dump_json().encode() for event in batch)
@@ -33,6 +34,16 @@ async def post_simulation(
             response.raise_for_status()
             posted += len(batch)
     return posted
+
+
+async def _until_serving(client: httpx.AsyncClient) -> None:
+    """The demo starts with the app, before the server listens: wait for it."""
+    while True:
+        try:
+            await client.get("/healthz")
+            return
+        except httpx.TransportError:
+            await asyncio.sleep(0.1)
 
 
 def _due_batches(events: Iterator[Event], clock: ScaledClock) -> Iterator[list[Event]]:

@@ -21,9 +21,7 @@ def scraped(tmp_path: Path) -> Iterator[Prometheus]:
         target = server.url.removeprefix("http://")
         prometheus = Prometheus(directory, [target]).start()
         try:
-            wait_for(
-                lambda: bool(prometheus.query("conductor_log_offset")), 60, "a first scrape"
-            )
+            wait_for(lambda: bool(prometheus.query("conductor_log_offset")), 60, "a first scrape")
             yield prometheus
         finally:
             prometheus.stop()
@@ -41,7 +39,7 @@ def test_promql_reads_the_runtime(scraped: Prometheus) -> None:
     adherence = 'conductor_cadence_adherence_ratio{cadence="standup"}'
     assert value(scraped, adherence) == pytest.approx(49 / 54, abs=1e-3)
     assert value(scraped, 'conductor_commitment_in_breakdown{commitment="public-launch"}') == 1
-    p85 = 'histogram_quantile(0.85, sum by (le) (conductor_cycle_time_seconds_bucket))'
+    p85 = "histogram_quantile(0.85, sum by (le) (conductor_cycle_time_seconds_bucket))"
     assert 5 * 86_400 < value(scraped, p85) <= 28 * 86_400
     assert value(scraped, 'sum(conductor_cycle_time_seconds_count{ensemble="harbor"})') == 75
     wip = 'conductor_wip_items{section="quality"} / conductor_wip_limit_items{section="quality"}'

@@ -1,0 +1,106 @@
+"""The live fold over the SQLite log: snapshots, recovery, ticks and score revisions."""
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from conductor.core.figures import figures
+from conductor.metrics import build_metrics
+from conductor.rehearse import rehearse_file
+from conductor.runtime.clock import ScaledClock
+from conductor.runtime.live import LiveRuntime
+from conductor.runtime.store import Store
+from conductor.scorefile import load_score
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+LINES = (EXAMPLES / "events.jsonl").read_bytes().splitlines()
+SCORE = load_score(EXAMPLES / "score.yaml")
+
+
+def runtime(db: Path, clock: ScaledClock, snapshot_every: int = 100_000) -> LiveRuntime:
+    live = LiveRuntime(
+        Store(db), build_metrics(CollectorRegistry()), clock, ("stdout",), snapshot_every
+    )
+    live.recover()
+    live.publish_score(SCORE)
+    return live
+
+
+def still(at: datetime) -> ScaledClock:
+    return ScaledClock(at, speed=0)
+
+
+def test_recovery_from_a_snapshot_equals_a_full_replay(tmp_path: Path) -> None:
+    clock = still(datetime(2026, 3, 1, tzinfo=UTC))
+    first = runtime(tmp_path / "a.db", clock, snapshot_every=40)
+    for start in range(0, len(LINES), 25):
+        first.ingest(LINES[start : start + 25])
+    expected = figures(first.ensembles.engines["harbor"])
+    first.store.close()
+
+    with_snapshot = runtime(tmp_path / "a.db", clock, snapshot_every=40)
+    snapshot = with_snapshot.store.latest_snapshot()
+    assert snapshot is not None and 0 < snapshot[0] < with_snapshot.offset
+    assert figures(with_snapshot.ensembles.engines["harbor"]) == expected
+    assert with_snapshot.offset == len(LINES) + 1
+
+    with sqlite3.connect(tmp_path / "a.db") as connection:
+        connection.execute("DELETE FROM snapshots")
+    full = LiveRuntime(Store(tmp_path / "a.db"), build_metrics(CollectorRegistry()), clock)
+    assert full.recover() == len(LINES) + 1
+    assert figures(full.ensembles.engines["harbor"]) == expected
+
+
+def test_the_clock_reaching_a_deadline_appends_a_tick_whose_replay_gives_the_same_cues(
+    tmp_path: Path,
+) -> None:
+    clock = still(datetime(2026, 3, 1, tzinfo=UTC))
+    live = runtime(tmp_path / "t.db", clock)
+    live.ingest(LINES[:20])
+    deadline = live.next_deadline()
+    assert deadline is not None
+    live.clock = still(deadline[0] + timedelta(hours=30))
+    before = live.offset
+    assert live.tick() > 0
+    ticks = [body for pos, body in live.store.events_after(before)]
+    assert all(b'"clock.tick"' in body for body in ticks)
+    cues = [body for _, body in live.store.cues(0, None, None, 10_000)]
+    live.store.close()
+
+    again = runtime(tmp_path / "t.db", still(datetime(2026, 3, 1, tzinfo=UTC)))
+    assert again.offset == before + len(ticks)
+    assert figures(again.ensembles.engines["harbor"]) == figures(live.ensembles.engines["harbor"])
+    assert [body for _, body in again.store.cues(0, None, None, 10_000)] == cues
+
+
+def test_a_runtime_behind_the_wall_clock_never_ticks_past_its_time(tmp_path: Path) -> None:
+    live = runtime(tmp_path / "n.db", still(datetime(2026, 3, 1, tzinfo=UTC)))
+    live.ingest(LINES)
+    deadline = live.next_deadline()
+    assert deadline is not None and deadline[0] > live.now()
+    assert live.tick() == 0
+
+
+def test_a_changed_score_is_published_as_a_revision_once(tmp_path: Path) -> None:
+    clock = still(datetime(2026, 3, 1, tzinfo=UTC))
+    live = runtime(tmp_path / "s.db", clock)
+    assert live.publish_score(SCORE) is None
+    revised = SCORE.model_copy(update={"title": "Harbor, revised"})
+    result = live.publish_score(revised)
+    assert result is not None and result.count("accepted") == 1
+    assert live.publish_score(revised) is None
+    engine = live.ensembles.engines["harbor"]
+    assert engine.plan.score.title == "Harbor, revised"
+
+
+def test_rehearsal_and_live_agree_on_the_same_instant(tmp_path: Path) -> None:
+    live = runtime(tmp_path / "r.db", still(datetime(2026, 3, 1, tzinfo=UTC)))
+    live.ingest(LINES)
+    report = rehearse_file(SCORE, LINES, None)
+    cues = [body for _, body in live.store.cues(0, None, None, 10_000)]
+    assert sorted(cues, key=lambda body: body[body.index(b'"at"') :]) == sorted(
+        (cue.model_dump_json().encode() for cue in report.cues),
+        key=lambda body: body[body.index(b'"at"') :],
+    )
