@@ -32,7 +32,7 @@ def test_the_demo_posts_events_and_cues_fire(tmp_path: Path) -> None:
             str(port),
             "--clock-speed",
             "604800",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "CONDUCTOR_DEMO_DAYS": "21"},
