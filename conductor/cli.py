@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from conductor.errors import InvalidScore
 from conductor.rehearse import rehearse_file
 from conductor.scorefile import load_score
+from conductor.simulate import simulate_team
 from schemas.export import json_schemas, render
 
 app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
@@ -69,6 +70,24 @@ def rehearse(
         report = rehearse_file(loaded, lines, end)
     report.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
     raise typer.Exit(1 if report.rejected else 0)
+
+
+@app.command()
+def simulate(
+    score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")],
+    seed: Annotated[int, typer.Option(help="the same seed gives the same events")] = 1,
+    days: Annotated[
+        int | None, typer.Option(help="days from `starts` (default: a week past the last due)")
+    ] = None,
+) -> None:
+    """Print a simulated team's events for the score as JSON Lines (for rehearsals)."""
+    try:
+        loaded = load_score(score)
+    except InvalidScore as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    for event in simulate_team(loaded, seed=seed, days=days):
+        sys.stdout.write(event.model_dump_json(exclude_none=True) + "\n")
 
 
 @schemas_app.command("export")

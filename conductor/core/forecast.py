@@ -1,8 +1,8 @@
 """Monte Carlo forecasts from the log's own throughput, and the `breakdown` rule.
 
-A trial replays days drawn at random from the recent history (days since the score began,
-up to the last four weeks, idle days included); on each drawn day every section does what
-it did that day, so the sections' good and bad days stay together. The target is done when
+A trial replays days drawn at random from the recent history (the last four weeks, idle
+days included, stretched back to each section's latest day of finished work); on each
+drawn day every section does what it did that day, so the sections' good and bad days stay together. The target is done when
 every section has done its share of the remaining work. The generator is seeded from the
 ensemble, the subject and the instant: a replay draws the same numbers. NumPy draws the
 trials, because the check runs for every commitment at every cycle boundary of every
@@ -80,7 +80,7 @@ class _Trials:
         work = _work_by_section(engine, targets)
         self.work = np.fromiter(work.values(), dtype=np.int64, count=len(work))
         today = max(0, (state.now - plan.start) // DAY)
-        days = range(max(0, today - HISTORY_DAYS), today)
+        days = range(_first_history_day(engine, list(work), today), today)
         self.history = np.array(
             [[state.daily_done.get(section, {}).get(day, 0) for day in days] for section in work],
             dtype=np.int64,
@@ -128,6 +128,18 @@ def _work_by_section(engine: "EnsembleEngine", targets: tuple[str, ...]) -> dict
             section = plan.milestones[milestone_id].section
             work[section] = work.get(section, 0) + left
     return work
+
+
+def _first_history_day(engine: "EnsembleEngine", sections: list[str], today: int) -> int:
+    """The last four weeks, stretched back to each section's latest day of finished work:
+    a section that waited on others' milestones is judged by the pace it last showed."""
+    first = today - HISTORY_DAYS
+    for section in sections:
+        active = [day for day, done in engine.state.daily_done.get(section, {}).items() if done]
+        latest = max((day for day in active if day < today), default=None)
+        if latest is not None:
+            first = min(first, latest)
+    return max(0, first)
 
 
 def _percentile(ordered: NDArray[np.int64], share: float) -> int | None:
