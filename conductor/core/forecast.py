@@ -2,11 +2,12 @@
 
 A trial replays days drawn at random from the recent history (the last four weeks, idle
 days included, stretched back to each section's latest day of finished work); on each
-drawn day every section does what it did that day, so the sections' good and bad days stay together. The target is done when
-every section has done its share of the remaining work. The generator is seeded from the
-ensemble, the subject and the instant: a replay draws the same numbers. NumPy draws the
-trials, because the check runs for every commitment at every cycle boundary of every
-ensemble and pure-Python sampling cost twenty times as much.
+drawn day every section does what it did that day, so the sections' good and bad days
+stay together. The target is done when every section has done its share of the remaining
+work. The generator is seeded from the ensemble, the subject and the instant: a replay
+draws the same numbers. NumPy draws the trials, because the check runs for every
+commitment at every cycle boundary of every ensemble and pure-Python sampling cost twenty
+times as much.
 """
 
 import hashlib
