@@ -14,6 +14,7 @@ from conductor.rehearse import rehearse_file
 from conductor.runtime.serve import serve
 from conductor.runtime.settings import Settings
 from conductor.scorefile import load_score
+from conductor.simulate import simulate_team
 from schemas.export import json_schemas, render
 
 app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
@@ -119,6 +120,24 @@ def run(
     except ValidationError as error:
         typer.echo(f"invalid configuration: {error}", err=True)
         raise typer.Exit(2) from None
+
+
+@app.command()
+def simulate(
+    score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")],
+    seed: Annotated[int, typer.Option(help="the same seed gives the same events")] = 1,
+    days: Annotated[
+        int | None, typer.Option(help="days from `starts` (default: a week past the last due)")
+    ] = None,
+) -> None:
+    """Print a simulated team's events for the score as JSON Lines (for rehearsals)."""
+    try:
+        loaded = load_score(score)
+    except InvalidScore as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    for event in simulate_team(loaded, seed=seed, days=days):
+        sys.stdout.write(event.model_dump_json(exclude_none=True) + "\n")
 
 
 @schemas_app.command("export")

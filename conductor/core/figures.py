@@ -126,7 +126,7 @@ def _milestones(engine: "EnsembleEngine") -> dict[str, Any]:
             "planned": round(planned_share(engine, milestone_id), 3),
             "behind": milestone_id in state.behind,
             "on_critical_path": milestone_id in state.critical_path,
-            "forecast": _outlook(engine, outlook.probability, outlook.p50_day, outlook.p85_day),
+            "forecast": _outlook(engine, outlook.probability, outlook.p50_days, outlook.p85_days),
         }
     return result
 
@@ -140,7 +140,7 @@ def _commitments(engine: "EnsembleEngine") -> dict[str, Any]:
             "by": local_date(commitment.by_end - 1, plan.zone).isoformat(),
             "confidence": commitment.confidence,
             "in_breakdown": commitment.id in state.in_breakdown,
-            "forecast": _outlook(engine, outlook.probability, outlook.p50_day, outlook.p85_day),
+            "forecast": _outlook(engine, outlook.probability, outlook.p50_days, outlook.p85_days),
         }
     return result
 
@@ -150,8 +150,9 @@ def _outlook(
 ) -> dict[str, Any]:
     today = local_date(engine.state.now, engine.plan.zone)
 
-    def day(offset: int | None) -> str | None:
-        return None if offset is None else (today + timedelta(days=offset)).isoformat()
+    def day(days: int | None) -> str | None:
+        """Work done within `days` days, today counted, is done on day today + days - 1."""
+        return None if days is None else (today + timedelta(days=max(0, days - 1))).isoformat()
 
     return {"probability": round(probability, 3), "p50": day(p50), "p85": day(p85)}
 

@@ -107,3 +107,19 @@ def test_schemas_export_writes_the_committed_files(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in ("score.schema.json", "event.schema.json", "cue.schema.json"):
         assert (tmp_path / name).read_text() == (ROOT / "schemas" / "json" / name).read_text()
+
+
+def test_example_log_is_the_simulation_it_claims_to_be() -> None:
+    result = conductor("simulate", str(SCORE), "--seed", "17")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == EVENTS.read_text(), (
+        "examples/events.jsonl is stale: conductor simulate examples/score.yaml --seed 17"
+    )
+
+
+def test_simulate_is_seeded() -> None:
+    one = conductor("simulate", str(SCORE), "--seed", "3", "--days", "10")
+    two = conductor("simulate", str(SCORE), "--seed", "4", "--days", "10")
+    assert one.returncode == two.returncode == 0
+    assert one.stdout != two.stdout
+    assert one.stdout == conductor("simulate", str(SCORE), "--seed", "3", "--days", "10").stdout

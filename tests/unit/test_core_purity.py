@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 CORE = Path(__file__).parents[2] / "conductor" / "core"
-ALLOWED_THIRD_PARTY = {"schemas", "dateutil"}
+ALLOWED_THIRD_PARTY = {"schemas", "dateutil", "numpy"}
 FORBIDDEN_STDLIB = {
     "socket", "subprocess", "sqlite3", "asyncio", "threading", "os", "io", "pathlib",
     "time", "urllib", "http", "shutil", "tempfile", "logging", "secrets", "uuid",
