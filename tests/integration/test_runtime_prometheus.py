@@ -8,7 +8,10 @@ import pytest
 from runtime_servers import EXAMPLES, InProcessRuntime, Prometheus, wait_for
 from test_runtime_http import BEFORE_THE_SCORE, NDJSON, settings
 
+from conductor.core.figures import figures
 from conductor.metrics import ALLOWED_LABELS
+from conductor.rehearse import rehearse_file
+from conductor.scorefile import load_score
 
 
 @pytest.fixture
@@ -33,17 +36,28 @@ def value(prometheus: Prometheus, promql: str) -> float:
 
 
 def test_promql_reads_the_runtime(scraped: Prometheus) -> None:
-    assert value(scraped, "conductor_log_offset") == 284
-    assert value(scraped, 'sum(conductor_events_accepted_total{ensemble="harbor"})') == 284
-    assert value(scraped, 'sum(conductor_cues_total{kind="breakdown"})') >= 1
+    lines = (EXAMPLES / "events.jsonl").read_bytes().splitlines()
+    report = rehearse_file(load_score(EXAMPLES / "score.yaml"), lines, None)
+    engine = report.rehearsal.ensembles.engines["harbor"]
+    expected = figures(engine)
+    assert value(scraped, "conductor_log_offset") == len(lines) + 1
+    accepted = 'sum(conductor_events_accepted_total{ensemble="harbor"})'
+    assert value(scraped, accepted) == len(lines) + 1
+    breakdowns = sum(1 for cue in report.cues if cue.kind == "breakdown")
+    assert value(scraped, 'sum(conductor_cues_total{kind="breakdown"})') == breakdowns > 0
     adherence = 'conductor_cadence_adherence_ratio{cadence="standup"}'
-    assert value(scraped, adherence) == pytest.approx(49 / 54, abs=1e-3)
-    assert value(scraped, 'conductor_commitment_in_breakdown{commitment="public-launch"}') == 1
+    assert value(scraped, adherence) == expected["cadences"]["standup"]["adherence"]
+    in_breakdown = expected["commitments"]["public-launch"]["in_breakdown"]
+    assert value(scraped, 'conductor_commitment_in_breakdown{commitment="public-launch"}') == (
+        in_breakdown
+    )
     p85 = "histogram_quantile(0.85, sum by (le) (conductor_cycle_time_seconds_bucket))"
     assert 5 * 86_400 < value(scraped, p85) <= 28 * 86_400
-    assert value(scraped, 'sum(conductor_cycle_time_seconds_count{ensemble="harbor"})') == 75
+    completed = sum(values["count"] for values in expected["cycle_time_hours"].values())
+    count = 'sum(conductor_cycle_time_seconds_count{ensemble="harbor"})'
+    assert value(scraped, count) == completed > 0
     wip = 'conductor_wip_items{section="quality"} / conductor_wip_limit_items{section="quality"}'
-    assert value(scraped, wip) == 1
+    assert value(scraped, wip) == expected["wip"]["quality"]["wip"] / 3
 
 
 def test_no_scraped_series_has_a_label_outside_the_allowed_set(scraped: Prometheus) -> None:
