@@ -159,11 +159,14 @@ class LiveRuntime:
         """Append a `clock.tick` at every deadline the runtime's time has reached."""
         now = self.now()
         ticks = 0
-        while (due := self.next_deadline()) is not None and due[0] <= now:
-            event = tick_for(due[1], due[0])
-            outcome = self._apply(event)
-            self._pending.append(self._entry(event, event.model_dump_json().encode(), outcome))
-            ticks += 1
+        # Ensembles are independent folds: ticking one after the other (not interleaved by
+        # time) gives each the same cues, in one pass over the engines.
+        for name, engine in list(self.ensembles.engines.items()):
+            while (deadline := engine.next_deadline()) is not None and deadline <= now:
+                event = tick_for(name, deadline)
+                outcome = self._apply(event)
+                self._pending.append(self._entry(event, event.model_dump_json().encode(), outcome))
+                ticks += 1
         if ticks:
             self._commit()
         return ticks
