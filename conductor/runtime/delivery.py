@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import BinaryIO, Protocol, TextIO
 
 import httpx
 import orjson
@@ -57,17 +57,24 @@ class StdoutSink:
         return None
 
 
-@dataclass
 class JsonlSink:
-    path: Path
-    name: str = "jsonl"
+    """Appends each cue as a line; flushed per cue so a reader tailing the file sees it."""
+
+    name = "jsonl"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._out: BinaryIO | None = None
 
     async def send(self, body: bytes) -> None:
-        with self.path.open("ab") as out:
-            out.write(body + b"\n")
+        if self._out is None:
+            self._out = self.path.open("ab")
+        self._out.write(body + b"\n")
+        self._out.flush()
 
     async def close(self) -> None:
-        return None
+        if self._out is not None:
+            self._out.close()
 
 
 class WebhookSink:
@@ -137,6 +144,7 @@ class Courier:
                 return sent
             now = time.time()
             self.store.mark_delivered(name, pending.seq, now)
+            await asyncio.sleep(0)  # a sink that never awaits must not starve ingest
             self.metrics.deliveries.labels(name).inc()
             self.metrics.delivery_lag.labels(name).observe(max(0.0, now - pending.created))
             sent += 1

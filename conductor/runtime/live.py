@@ -8,7 +8,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -25,7 +25,7 @@ from conductor.metrics import WHOLE, Metrics
 from conductor.runtime.clock import Clock
 from conductor.runtime.store import Entry, Store
 from schemas import Score
-from schemas.events import Event, ScoreData, ScoreRevised
+from schemas.events import ClockTick, Event, ScoreData, ScoreRevised
 
 
 @dataclass
@@ -161,15 +161,29 @@ class LiveRuntime:
         ticks = 0
         # Ensembles are independent folds: ticking one after the other (not interleaved by
         # time) gives each the same cues, in one pass over the engines.
-        for name, engine in list(self.ensembles.engines.items()):
+        for engine in list(self.ensembles.engines.values()):
             while (deadline := engine.next_deadline()) is not None and deadline <= now:
-                event = tick_for(name, deadline)
+                event = self._tick_event(engine, deadline)
+                if event.occurred_at > now:
+                    break  # fires with the ensemble's next event or a later tick
                 outcome = self._apply(event)
                 self._pending.append(self._entry(event, event.model_dump_json().encode(), outcome))
                 ticks += 1
         if ticks:
             self._commit()
         return ticks
+
+    @staticmethod
+    def _tick_event(engine: EnsembleEngine, deadline: datetime) -> ClockTick:
+        """The tick for a deadline: at the deadline, or, for a timer an older event set before
+        the ensemble's time, at that time; one second later while that tick id is taken (a
+        tick's id is its instant, and a duplicate would fire nothing)."""
+        at = max(deadline, to_datetime(engine.state.now))
+        event = tick_for(engine.state.ensemble, at)
+        while event.id in engine.state.seen:
+            at += timedelta(seconds=1)
+            event = tick_for(engine.state.ensemble, at)
+        return event
 
     # -- ingest --------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The live fold over the SQLite log: snapshots, recovery, ticks and score revisions."""
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,3 +105,43 @@ def test_rehearsal_and_live_agree_on_the_same_instant(tmp_path: Path) -> None:
         (cue.model_dump_json().encode() for cue in report.cues),
         key=lambda body: body[body.index(b'"at"') :],
     )
+
+
+def test_a_timer_set_in_the_past_at_an_instant_already_ticked_still_fires(
+    tmp_path: Path,
+) -> None:
+    """An ensemble behind the runtime's time (a late sender) can set a hold timer at the very
+    instant of an earlier tick; the runtime must tick again (and not loop on a duplicate)."""
+    live = runtime(tmp_path / "late.db", still(datetime(2026, 3, 1, tzinfo=UTC)))
+    live.ingest(LINES[:40])
+    engine = live.ensembles.engines["harbor"]
+    ticked_at = datetime.fromtimestamp(engine.state.now, UTC) + timedelta(days=5)
+    live.clock = still(ticked_at)
+    assert live.tick() > 0
+    last_tick = max(
+        json.loads(body)["occurred_at"]
+        for _, body in live.store.events_after(0)
+        if b'"clock.tick"' in body
+    )
+    at = datetime.fromisoformat(last_tick)
+    late = [
+        {"id": "late-start", "type": "task.started", "occurred_at": at - timedelta(days=3),
+         "data": {"task": "late-1", "milestone": "api-contract"}},
+        {"id": "late-block", "type": "task.blocked", "occurred_at": at - timedelta(days=2),
+         "data": {"task": "late-1", "reason": "waiting on a vendor"}},
+    ]  # fmt: skip
+    lines = [
+        json.dumps(
+            {**event, "ensemble": "harbor", "occurred_at": event["occurred_at"].isoformat()}
+        ).encode()
+        for event in late
+    ]
+    result = live.ingest(lines)
+    assert result.count("accepted") == 2
+    assert engine.next_deadline() is None or engine.next_deadline() > live.now()
+    holds = [
+        json.loads(body)
+        for _, body in live.store.cues(0, "hold", None, 10_000)
+        if b"late-1" in body
+    ]
+    assert holds, "the hold on the late task fired"
