@@ -184,7 +184,8 @@ def main() -> None:
         process, url = start_server(work / "ingest.db")
         try:
             results["batched_ingest"] = batched_ingest(url, options.events, 100, options.clients)
-            extra = ensemble_stream(1, prefix="solo")[0][: options.single]
+            solo = ensemble_stream(options.single // (len(LOG) + 1) + 1, prefix="solo")
+            extra = [line for stream in solo for line in stream][: options.single]
             results["single_event"] = single_latency(url, extra)
         finally:
             process.terminate()
