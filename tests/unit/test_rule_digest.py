@@ -91,8 +91,8 @@ def test_the_digest_carries_every_folded_cause_and_the_highest_severity(
             "2026-03-02",
             "2026-03-03T00:00:00Z",
             "warn",
-            "req-d1",
             "got-a",
+            "req-d1",
         ),
     ]
     assert cues[0].reason == (
