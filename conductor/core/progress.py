@@ -90,9 +90,12 @@ def hold_task(engine: "EnsembleEngine", task_id: str, since: int) -> None:
     task = state.tasks.get(task_id)
     if task is None or task.blocked_since != since or task.blocked_by_event is None:
         return
-    owner = plan.milestones[task.milestone].owner
+    milestone = plan.milestones.get(task.milestone)
+    if milestone is None:
+        return  # a revision dropped the task's milestone: it has no owner to cue any more
+    owner = milestone.owner
     reason = (
-        f"Task '{task_id}' on '{plan.milestones[task.milestone].title}' has been blocked since "
+        f"Task '{task_id}' on '{milestone.title}' has been blocked since "
         f"{_local(engine, since)}, longer than the {_hours(plan.blocker_hold)} the score allows."
     )
     emit(
