@@ -133,7 +133,7 @@ def hold_decision(engine: "EnsembleEngine", decision_id: str, since: int) -> Non
 def cycle_boundary(engine: "EnsembleEngine", index: int) -> None:
     """Each cycle: pace per section, milestones behind plan, critical path, commitments."""
     state, plan = engine.state, engine.plan
-    if len(state.reached) == len(plan.milestones):
+    if all(milestone_id in state.reached for milestone_id in plan.milestones):
         return
     for section in plan.sections:
         _check_pace(engine, section, index)
