@@ -94,7 +94,7 @@ def _blockers(engine: "EnsembleEngine") -> dict[str, Any]:
     state = engine.state
     ages: dict[str, list[int]] = {section: [] for section in engine.plan.sections}
     for task in state.tasks.values():
-        if task.blocked_since is not None:
+        if task.blocked_since is not None and task.section in ages:  # not a dropped section
             ages[task.section].append(state.now - task.blocked_since)
     return {
         section: {

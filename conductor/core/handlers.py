@@ -185,7 +185,7 @@ def _fold_decision_made(engine: "EnsembleEngine", event: ev.DecisionMade, at: in
     state.decision_latencies.append(latency)
     if len(state.decision_latencies) > RECENT:
         del state.decision_latencies[0]
-    section = engine.plan.section_of_role[decision.role]
+    section = engine.plan.section_of_role.get(decision.role)  # a revision may drop the role
     engine.observations.append(Observation("decision_latency_seconds", section, latency))
 
 

@@ -90,9 +90,12 @@ def hold_task(engine: "EnsembleEngine", task_id: str, since: int) -> None:
     task = state.tasks.get(task_id)
     if task is None or task.blocked_since != since or task.blocked_by_event is None:
         return
-    owner = plan.milestones[task.milestone].owner
+    milestone = plan.milestones.get(task.milestone)
+    if milestone is None:
+        return  # a revision dropped the task's milestone: it has no owner to cue any more
+    owner = milestone.owner
     reason = (
-        f"Task '{task_id}' on '{plan.milestones[task.milestone].title}' has been blocked since "
+        f"Task '{task_id}' on '{milestone.title}' has been blocked since "
         f"{_local(engine, since)}, longer than the {_hours(plan.blocker_hold)} the score allows."
     )
     emit(
@@ -130,7 +133,7 @@ def hold_decision(engine: "EnsembleEngine", decision_id: str, since: int) -> Non
 def cycle_boundary(engine: "EnsembleEngine", index: int) -> None:
     """Each cycle: pace per section, milestones behind plan, critical path, commitments."""
     state, plan = engine.state, engine.plan
-    if len(state.reached) == len(plan.milestones):
+    if all(milestone_id in state.reached for milestone_id in plan.milestones):
         return
     for section in plan.sections:
         _check_pace(engine, section, index)
