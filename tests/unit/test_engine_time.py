@@ -75,7 +75,7 @@ def test_next_deadline_reports_the_earliest_pending_deadline(
     engine.apply(tick("2026-03-03T11:00:00Z"))
     assert engine.next_deadline() == at("2026-03-04T13:00:00Z")
     engine.apply(tick("2026-03-04T13:00:00Z"))
-    assert engine.next_deadline() == at("2026-03-04T14:00:00Z"), "the review itself"
+    assert engine.next_deadline() == at("2026-03-04T15:00:00Z"), "the review's grace ends"
 
 
 def test_next_deadline_skips_the_deadlines_a_revision_replaced(

@@ -52,7 +52,7 @@ def test_no_reminder_is_sent_when_the_cadence_sets_none(
     score_of: ScoreOf, published: Published, event: MakeEvent, tick: Tick
 ) -> None:
     engine = standup(score_of, published)
-    assert engine.next_deadline() == datetime.fromisoformat("2026-03-02T09:30:00Z")
+    assert engine.next_deadline() == datetime.fromisoformat("2026-03-02T10:00:00Z")
     assert engine.apply(tick("2026-03-02T09:20:00Z")).cues == []
     assert engine.apply(held(event, "2026-03-02T09:30:00Z")).cues == []
     assert engine.apply(tick("2026-03-03T09:29:59Z")).cues == []
