@@ -3,7 +3,7 @@
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,17 @@ class Occurrences:
         )
         self._epochs.extend(to_epoch(found) for found in batch)
         self._exhausted = len(batch) < self.BATCH
+
+
+@lru_cache(maxsize=4096)
+def occurrences(rule: str, timezone: str, start: int) -> Occurrences:
+    """Shared by every plan with the same rule, zone and start: teams often keep the same
+    rituals, and expanding an RRULE is the costliest part of compiling a score. Safe to
+    share: an expansion only ever appends the same instants."""
+    zone = ZoneInfo(timezone)
+    parsed = rrulestr(rule, dtstart=datetime.fromtimestamp(start, zone))
+    assert isinstance(parsed, rrule)
+    return Occurrences(parsed, zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +135,10 @@ class Plan:
         return local_midnight(day + timedelta(days=1), self.zone)
 
     def _cadence(self, cadence: Cadence) -> PlannedCadence:
-        dtstart = datetime.fromtimestamp(self.start, self.zone)
-        rule = rrulestr(cadence.rrule, dtstart=dtstart)
-        assert isinstance(rule, rrule)
         return PlannedCadence(
             id=cadence.id,
             kind=cadence.kind.value,
-            occurrences=Occurrences(rule, self.zone),
+            occurrences=occurrences(cadence.rrule, self.score.timezone, self.start),
             grace=seconds(cadence.grace),
             reminder=seconds(cadence.reminder) if cadence.reminder else None,
             sections=tuple(cadence.sections) if cadence.sections else None,
