@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from conductor.core.timeutil import local_date, local_midnight, seconds, to_epoch
+from conductor.core.timeutil import DAY, local_date, local_midnight, seconds, to_epoch
 from schemas import Cadence, Score
 
 
@@ -118,6 +118,25 @@ class Plan:
         }
         self.experiments = frozenset(e.id for e in score.experiments)
         self._day = (0, 0, 0)
+
+    def day_index(self, instant: int) -> int:
+        """Local calendar days since the score starts (negative before it)."""
+        return self.local_day(instant)[0] - self.score.starts.toordinal()
+
+    def boundary(self, index: int) -> int:
+        """The instant cycle `index` begins: local midnight when the cycle is whole days, so a
+        weekly cycle turns at midnight on both sides of a daylight-saving change."""
+        if self.cycle % DAY == 0:
+            day = self.score.starts + timedelta(days=index * self.cycle // DAY)
+            return local_midnight(day, self.zone)
+        return self.start + index * self.cycle
+
+    def first_boundary_from(self, instant: int) -> int:
+        """The first cycle index >= 1 whose boundary is at or after `instant`."""
+        index = max(1, (instant - self.start) // self.cycle)
+        while self.boundary(index) < instant:
+            index += 1
+        return index
 
     def local_day(self, instant: int) -> tuple[int, int]:
         """(ordinal of the local day holding `instant`, the instant that day ends).
