@@ -14,13 +14,13 @@ BUSY_TEAM = Pace(finish_chance=0.3)
 
 
 def bench_score(index: int) -> Score:
-    """The example score scaled to a larger team: five times the work, three times the WIP."""
+    """The example score scaled to a larger team: seven times the work, three times the WIP."""
     base = load_score(EXAMPLE)
     ensemble = f"team-{index:04d}"
     data = base.model_dump(mode="json")
     data.update(score=f"{ensemble}-launch", ensemble=ensemble)
     for milestone in data["milestones"]:
-        milestone["estimate"] *= 5
+        milestone["estimate"] *= 7
     data["tempo"]["wip_limit"] = {k: v * 3 for k, v in data["tempo"]["wip_limit"].items()}
     return Score.model_validate(data)
 
