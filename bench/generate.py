@@ -11,6 +11,8 @@ from schemas import Event, Score
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "score.yaml"
 BUSY_TEAM = Pace(finish_chance=0.3)
+DAYS = 91
+"""Thirteen weeks: the ten-week plan and the slip the busy team still has at its end."""
 
 
 def bench_score(index: int) -> Score:
@@ -28,7 +30,7 @@ def bench_score(index: int) -> Score:
 def ensemble_log(index: int) -> Iterator[Event]:
     score = bench_score(index)
     yield publication_at_start(score)
-    yield from simulate_team(score, seed=index, pace=BUSY_TEAM)
+    yield from simulate_team(score, seed=index, days=DAYS, pace=BUSY_TEAM)
 
 
 def write_log(path: Path, ensembles: int, events: int) -> int:
