@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from bench.generate import bench_score, write_log
 from bench.results import record
 from conductor.core.ensembles import Ensembles
+from conductor.gctune import tune_for_folding
 from schemas import EVENT_ADAPTER
 
 DATA = Path(__file__).with_name("data")
@@ -43,7 +44,9 @@ def ensure_log(ensembles: int, events: int) -> Path:
 
 
 def core_throughput(path: Path, events: int) -> tuple[float, int, int]:
-    """Seconds spent in fold + decide only (validation happens untimed, chunk by chunk)."""
+    """Seconds spent in fold + decide only (validation happens untimed, chunk by chunk),
+    with the collector tuned as the runtimes and `rehearse` tune it."""
+    tune_for_folding()
     ensembles = Ensembles()
     spent = 0.0
     cues = applied = 0
@@ -65,6 +68,7 @@ def _shard(path: Path, shard: int, shards: int, ready: Any, go: Any, out: Any) -
         for event in map(EVENT_ADAPTER.validate_json, path.open("rb"))
         if zlib.crc32(event.ensemble.encode()) % shards == shard
     ]
+    tune_for_folding()
     ready.wait()
     go.wait()
     ensembles = Ensembles()
@@ -77,7 +81,6 @@ def _shard(path: Path, shard: int, shards: int, ready: Any, go: Any, out: Any) -
 def sharded_throughput(path: Path, shards: int) -> tuple[float, int]:
     """Wall seconds for `shards` processes folding their ensembles at the same time, the way
     Kafka partitions split ensembles between workers."""
-    gc.collect()
     gc.freeze()  # forked children must not touch (and so copy) the parent's heap
     context = multiprocessing.get_context("fork")
     ready, go, out = context.Barrier(shards + 1), context.Barrier(shards + 1), context.Queue()

@@ -10,6 +10,7 @@ import typer
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from conductor.errors import InvalidScore
+from conductor.gctune import tune_for_folding
 from conductor.rehearse import rehearse_file
 from conductor.scorefile import load_score
 from conductor.simulate import simulate_team
@@ -68,6 +69,7 @@ def rehearse(
     """Replay a recorded log against a score and print the cues that would have fired."""
     loaded = _load_or_exit(score)
     end = _aware(until) if until is not None else None
+    tune_for_folding()
     with events.open("rb") as lines:
         report = rehearse_file(loaded, lines, end)
     report.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
