@@ -11,16 +11,18 @@ from schemas import Event, Score
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "score.yaml"
 BUSY_TEAM = Pace(finish_chance=0.3)
+DAYS = 91
+"""Thirteen weeks: the ten-week plan and the slip the busy team still has at its end."""
 
 
 def bench_score(index: int) -> Score:
-    """The example score scaled to a larger team: five times the work, three times the WIP."""
+    """The example score scaled to a larger team: seven times the work, three times the WIP."""
     base = load_score(EXAMPLE)
     ensemble = f"team-{index:04d}"
     data = base.model_dump(mode="json")
     data.update(score=f"{ensemble}-launch", ensemble=ensemble)
     for milestone in data["milestones"]:
-        milestone["estimate"] *= 5
+        milestone["estimate"] *= 7
     data["tempo"]["wip_limit"] = {k: v * 3 for k, v in data["tempo"]["wip_limit"].items()}
     return Score.model_validate(data)
 
@@ -28,7 +30,7 @@ def bench_score(index: int) -> Score:
 def ensemble_log(index: int) -> Iterator[Event]:
     score = bench_score(index)
     yield publication_at_start(score)
-    yield from simulate_team(score, seed=index, pace=BUSY_TEAM)
+    yield from simulate_team(score, seed=index, days=DAYS, pace=BUSY_TEAM)
 
 
 def write_log(path: Path, ensembles: int, events: int) -> int:

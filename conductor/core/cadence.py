@@ -10,24 +10,35 @@ if TYPE_CHECKING:
     from conductor.core.engine import EnsembleEngine
 
 
-def schedule_from(engine: "EnsembleEngine", after: int) -> None:
-    """Start every cadence's chain at its first occurrence at or after `after`."""
-    for cadence_id in engine.plan.cadences:
-        _schedule(engine, cadence_id, after, inclusive=True)
+def schedule_from(engine: "EnsembleEngine", revision: bool) -> None:
+    """Start every cadence's chain: at the first occurrence from now, or after a revision
+    from the earliest occurrence whose grace is still running (so its check is not lost)."""
+    now = engine.state.now
+    for cadence_id, cadence in engine.plan.cadences.items():
+        _schedule(engine, cadence_id, now - cadence.grace if revision else now, inclusive=True)
 
 
 def _schedule(engine: "EnsembleEngine", cadence_id: str, after: int, inclusive: bool) -> None:
-    plan = engine.plan
-    cadence = plan.cadences[cadence_id]
-    when = cadence.occurrences.next(after, inclusive)
+    """Schedule an occurrence's reminder and check, each unless already done for it (a
+    revision re-schedules the chain and must not repeat what was sent)."""
+    state = engine.state
+    cadence = engine.plan.cadences[cadence_id]
+    checked = state.cadence_checked.get(cadence_id, -1)
+    when = cadence.occurrences.next(max(after, checked), inclusive and after > checked)
     if when is None:
         return
-    if cadence.reminder is not None and when - cadence.reminder >= engine.state.now:
-        engine.schedule(when - cadence.reminder, "remind", cadence_id, when)
+    reminder = cadence.reminder
+    if (
+        reminder is not None
+        and when - reminder >= state.now
+        and when > state.cadence_reminded.get(cadence_id, -1)
+    ):
+        engine.schedule(when - reminder, "remind", cadence_id, when)
     engine.schedule(when + cadence.grace, "missed", cadence_id, when)
 
 
 def remind(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
+    engine.state.cadence_reminded[cadence_id] = when
     plan = engine.plan
     cadence = plan.cadences[cadence_id]
     local = datetime.fromtimestamp(when, plan.zone).strftime("%H:%M on %a %d %b")
@@ -53,6 +64,7 @@ def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
     occurrences, is skipped.)"""
     _schedule(engine, cadence_id, when, inclusive=False)
     state, plan = engine.state, engine.plan
+    state.cadence_checked[cadence_id] = when
     cadence = plan.cadences[cadence_id]
     state.cadence_due[cadence_id] = state.cadence_due.get(cadence_id, 0) + 1
     held = state.ceremonies.get(cadence_id, [])

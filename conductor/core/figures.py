@@ -62,14 +62,13 @@ def _cadences(engine: "EnsembleEngine") -> dict[str, Any]:
 
 def _throughput(engine: "EnsembleEngine") -> dict[str, list[int]]:
     state, plan = engine.state, engine.plan
-    days = max(1, plan.cycle // 86_400)
-    today = max(0, (state.now - plan.start) // 86_400)
-    first = max(0, today // days - CYCLES_SHOWN + 1)
+    current = plan.first_boundary_from(state.now + 1) - 1
+    cycles = range(max(0, current - CYCLES_SHOWN + 1), current + 1)
+    days = [
+        (plan.day_index(plan.boundary(i)), plan.day_index(plan.boundary(i + 1))) for i in cycles
+    ]
     return {
-        section: [
-            throughput(engine, section, index * days, (index + 1) * days)
-            for index in range(first, today // days + 1)
-        ]
+        section: [throughput(engine, section, first, last) for first, last in days]
         for section in plan.sections
     }
 
@@ -94,7 +93,7 @@ def _blockers(engine: "EnsembleEngine") -> dict[str, Any]:
     state = engine.state
     ages: dict[str, list[int]] = {section: [] for section in engine.plan.sections}
     for task in state.tasks.values():
-        if task.blocked_since is not None:
+        if task.blocked_since is not None and task.section in ages:  # not a dropped section
             ages[task.section].append(state.now - task.blocked_since)
     return {
         section: {

@@ -80,7 +80,7 @@ class _Trials:
         state, plan = engine.state, engine.plan
         work = _work_by_section(engine, targets)
         self.work = np.fromiter(work.values(), dtype=np.int64, count=len(work))
-        today = max(0, (state.now - plan.start) // DAY)
+        today = max(0, plan.day_index(state.now))
         days = range(_first_history_day(engine, list(work), today), today)
         self.history = np.array(
             [[state.daily_done.get(section, {}).get(day, 0) for day in days] for section in work],

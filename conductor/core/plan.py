@@ -3,13 +3,13 @@
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from conductor.core.timeutil import local_date, local_midnight, seconds, to_epoch
+from conductor.core.timeutil import DAY, local_date, local_midnight, seconds, to_epoch
 from schemas import Cadence, Score
 
 
@@ -54,6 +54,17 @@ class Occurrences:
         )
         self._epochs.extend(to_epoch(found) for found in batch)
         self._exhausted = len(batch) < self.BATCH
+
+
+@lru_cache(maxsize=4096)
+def occurrences(rule: str, timezone: str, start: int) -> Occurrences:
+    """Shared by every plan with the same rule, zone and start: teams often keep the same
+    rituals, and expanding an RRULE is the costliest part of compiling a score. Safe to
+    share: an expansion only ever appends the same instants."""
+    zone = ZoneInfo(timezone)
+    parsed = rrulestr(rule, dtstart=datetime.fromtimestamp(start, zone))
+    assert isinstance(parsed, rrule)
+    return Occurrences(parsed, zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,25 @@ class Plan:
         self.experiments = frozenset(e.id for e in score.experiments)
         self._day = (0, 0, 0)
 
+    def day_index(self, instant: int) -> int:
+        """Local calendar days since the score starts (negative before it)."""
+        return self.local_day(instant)[0] - self.score.starts.toordinal()
+
+    def boundary(self, index: int) -> int:
+        """The instant cycle `index` begins: local midnight when the cycle is whole days, so a
+        weekly cycle turns at midnight on both sides of a daylight-saving change."""
+        if self.cycle % DAY == 0:
+            day = self.score.starts + timedelta(days=index * self.cycle // DAY)
+            return local_midnight(day, self.zone)
+        return self.start + index * self.cycle
+
+    def first_boundary_from(self, instant: int) -> int:
+        """The first cycle index >= 1 whose boundary is at or after `instant`."""
+        index = max(1, (instant - self.start) // self.cycle)
+        while self.boundary(index) < instant:
+            index += 1
+        return index
+
     def local_day(self, instant: int) -> tuple[int, int]:
         """(ordinal of the local day holding `instant`, the instant that day ends).
 
@@ -124,13 +154,10 @@ class Plan:
         return local_midnight(day + timedelta(days=1), self.zone)
 
     def _cadence(self, cadence: Cadence) -> PlannedCadence:
-        dtstart = datetime.fromtimestamp(self.start, self.zone)
-        rule = rrulestr(cadence.rrule, dtstart=dtstart)
-        assert isinstance(rule, rrule)
         return PlannedCadence(
             id=cadence.id,
             kind=cadence.kind.value,
-            occurrences=Occurrences(rule, self.zone),
+            occurrences=occurrences(cadence.rrule, self.score.timezone, self.start),
             grace=seconds(cadence.grace),
             reminder=seconds(cadence.reminder) if cadence.reminder else None,
             sections=tuple(cadence.sections) if cadence.sections else None,
