@@ -37,7 +37,7 @@ def forecast(engine: "EnsembleEngine", subject: str, targets: tuple[str, ...], b
     """Forecast the targets (and their unreached dependencies) against the instant `by`."""
     state, plan = engine.state, engine.plan
     work: dict[str, int] = {}
-    for milestone_id in plan.with_dependencies(targets):
+    for milestone_id in sorted(plan.with_dependencies(targets)):
         left = remaining(engine, milestone_id)
         if left:
             section = plan.milestones[milestone_id].section
