@@ -1,0 +1,50 @@
+"""Reading `conductor.cues`: every cue once (deduplicated by id), up to the end or following."""
+
+from collections.abc import AsyncIterator
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from schemas import Cue
+from streams.topics import bootstrap
+
+
+async def read_cues(broker: str, topic: str, follow: bool = False) -> AsyncIterator[Cue]:
+    """Cues from the start of the topic, each id once; stops at the end unless following."""
+    seen: set[str] = set()
+    async for value in read_topic(broker, topic, follow):
+        cue = Cue.model_validate_json(value)
+        if cue.id not in seen:
+            seen.add(cue.id)
+            yield cue
+
+
+async def read_topic(broker: str, topic: str, follow: bool = False) -> AsyncIterator[bytes]:
+    """Values from the beginning of every partition, without joining a consumer group."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap(broker), enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads the cluster metadata that partitions_for_topic reads
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, partition) for partition in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        while True:
+            batches = await consumer.getmany(*tps, timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    if record.value is not None:
+                        yield record.value
+            if not follow and await _reached_end(consumer, end):
+                return
+    finally:
+        await consumer.stop()
+
+
+async def _reached_end(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
+    for tp, offset in end.items():
+        if await consumer.position(tp) < offset:
+            return False
+    return True
