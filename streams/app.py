@@ -88,9 +88,8 @@ class ConductorApp:
         self.table = self.app.Table(
             SNAPSHOT_TABLE,
             partitions=config.partitions,
-            schema=faust.Schema(
-                key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-            ),
+            key_type=bytes,  # bytes types make Faust use the raw codec both ways
+            value_type=bytes,
         )
         self.live = LiveEngines()
         self.policy = SnapshotPolicy(config.snapshot_every, config.snapshot_after)
@@ -219,7 +218,7 @@ class ConductorApp:
         assignment: set[TP] = self.app.consumer.assignment()
         return {tp.partition for tp in assignment if tp.topic == self.events.get_topic_name()}
 
-    async def _on_revoked(self, sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+    def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         (revoked,) = args  # the set of revoked topic partitions
         topic = self.events.get_topic_name()
         self.live.drop_partitions({tp.partition for tp in revoked if tp.topic == topic})

@@ -1,6 +1,8 @@
 """Reading `conductor.cues`: every cue once (deduplicated by id), up to the end or following."""
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -20,14 +22,24 @@ async def read_cues(broker: str, topic: str, follow: bool = False) -> AsyncItera
 
 async def read_topic(broker: str, topic: str, follow: bool = False) -> AsyncIterator[bytes]:
     """Values from the beginning of every partition, without joining a consumer group."""
+    async for record in read_records(broker, topic, follow):
+        if record.value is not None:
+            yield record.value
+
+
+async def read_records(broker: str, topic: str, follow: bool = False) -> AsyncIterator[Any]:
+    """aiokafka records (key, value, headers, partition, offset) from the beginning."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap(broker), enable_auto_commit=False, group_id=None
     )
     await consumer.start()
     try:
-        await consumer.topics()  # loads the cluster metadata that partitions_for_topic reads
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, partition) for partition in sorted(partitions)]
+        tps = await _partitions(consumer, topic)
+        while follow and not tps:  # the topic is created by the first worker or publisher
+            await asyncio.sleep(1.0)
+            tps = await _partitions(consumer, topic)
+        if not tps:
+            return
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
@@ -35,12 +47,17 @@ async def read_topic(broker: str, topic: str, follow: bool = False) -> AsyncIter
             batches = await consumer.getmany(*tps, timeout_ms=200)
             for records in batches.values():
                 for record in records:
-                    if record.value is not None:
-                        yield record.value
+                    yield record
             if not follow and await _reached_end(consumer, end):
                 return
     finally:
         await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    await consumer.topics()  # refreshes the cluster metadata that partitions_for_topic reads
+    partitions = consumer.partitions_for_topic(topic) or set()
+    return [TopicPartition(topic, partition) for partition in sorted(partitions)]
 
 
 async def _reached_end(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
