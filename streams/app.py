@@ -10,6 +10,7 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, cast
 
 import faust
@@ -125,6 +126,7 @@ class ConductorApp:
         if live.dirty_since is None:
             live.dirty_since = time.monotonic()
         await self._snapshot_due(message.partition)
+        await self._maybe_tick(live)  # a clock far ahead catches up tick by tick, not per second
 
     def _live(self, ensemble: str, partition: int) -> Live:
         live = self.live.get(ensemble)
@@ -192,16 +194,27 @@ class ConductorApp:
                 with _as_part_of(cast(EventT[bytes], live.pending[-1])):
                     await self._snapshot(live)
         self._load_quiet_ensembles()
-        for ensemble, live in list(self.live.by_ensemble.items()):
-            deadline = live.engine.next_deadline()
-            if deadline is None or (live.ticked is not None and deadline <= live.ticked):
-                continue
-            if deadline < self.config.clock.now(live.engine):
-                tick = tick_for(ensemble, deadline)
-                await self.events.send(
-                    key=ensemble.encode(), value=tick.model_dump_json().encode(), force=True
-                )
-                live.ticked = deadline
+        for live in list(self.live.by_ensemble.values()):
+            await self._maybe_tick(live)
+
+    async def _maybe_tick(self, live: Live) -> None:
+        """If the clock has passed the ensemble's next deadline, append one tick a second
+        before now: it fires every deadline before now at once, however far behind.
+
+        Never a tick *at* now: with the event clock, deadlines at the newest event's instant
+        stay for the events that may share that instant, as in a replay without ticks.
+        """
+        deadline = live.engine.next_deadline()
+        if deadline is None or (live.ticked is not None and deadline <= live.ticked):
+            return
+        now = self.config.clock.now(live.engine)
+        if deadline < now:
+            ensemble = live.engine.state.ensemble
+            tick = tick_for(ensemble, now - timedelta(seconds=1))
+            await self.events.send(
+                key=ensemble.encode(), value=tick.model_dump_json().encode(), force=True
+            )
+            live.ticked = tick.occurred_at
 
     def _load_quiet_ensembles(self) -> None:
         """Engines for snapshotted ensembles of our partitions that had no event since

@@ -194,7 +194,7 @@ def _assigned(port: int) -> set[int]:
 
 def test_fixed_clock_ticks_through_deadlines(streams: Streams) -> None:
     score = example_score()
-    horizon = "2026-03-20T03:17:29+00:00"
+    horizon = "2026-03-20T03:17:29+00:00"  # no deadline falls on it: < and <= agree
     subprocess.run(
         [
             str(CONDUCTOR),
