@@ -12,6 +12,8 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from conductor.errors import InvalidScore
 from conductor.rehearse import rehearse_file
 from conductor.scorefile import load_score
+from conductor.simulate import simulate_team
+from schemas import Score
 from schemas.export import json_schemas, render
 
 app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
@@ -33,14 +35,19 @@ def _aware(value: str) -> datetime:
         ) from None
 
 
-@app.command()
-def validate(score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")]) -> None:
-    """Check a score; print every problem with its path (exit 2) or a one-line summary."""
+def _load_or_exit(path: Path) -> Score:
+    """The score, or every problem on stderr and exit code 2."""
     try:
-        loaded = load_score(score)
+        return load_score(path)
     except InvalidScore as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+
+
+@app.command()
+def validate(score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")]) -> None:
+    """Check a score; print every problem with its path (exit 2) or a one-line summary."""
+    loaded = _load_or_exit(score)
     typer.echo(
         f"{score}: ok — score {loaded.score!r} for ensemble {loaded.ensemble!r}: "
         f"{len(loaded.sections)} sections, {len(loaded.milestones)} milestones, "
@@ -59,16 +66,26 @@ def rehearse(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Replay a recorded log against a score and print the cues that would have fired."""
-    try:
-        loaded = load_score(score)
-    except InvalidScore as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+    loaded = _load_or_exit(score)
     end = _aware(until) if until is not None else None
     with events.open("rb") as lines:
         report = rehearse_file(loaded, lines, end)
     report.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
     raise typer.Exit(1 if report.rejected else 0)
+
+
+@app.command()
+def simulate(
+    score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")],
+    seed: Annotated[int, typer.Option(help="the same seed gives the same events")] = 1,
+    days: Annotated[
+        int | None, typer.Option(help="days from `starts` (default: a week past the last due)")
+    ] = None,
+) -> None:
+    """Print a simulated team's events for the score as JSON Lines (for rehearsals)."""
+    loaded = _load_or_exit(score)
+    for event in simulate_team(loaded, seed=seed, days=days):
+        sys.stdout.write(event.model_dump_json(exclude_none=True) + "\n")
 
 
 @schemas_app.command("export")

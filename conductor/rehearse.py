@@ -90,6 +90,7 @@ def summary(report: RehearsalReport) -> str:
         outlook = values["forecast"]
         lines.append(
             f"commitment {commitment} by {values['by']}: {outlook['probability']:.0%} likely "
-            f"(needs {values['confidence']:.0%}); P50 {outlook['p50']}, P85 {outlook['p85']}"
+            f"(needs {values['confidence']:.0%}); done by {outlook['p50'] or 'over two years'} "
+            f"(P50), {outlook['p85'] or 'over two years'} (P85)"
         )
     return "\n".join(lines)

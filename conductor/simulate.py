@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from schemas import EVENT_ADAPTER, Event, Milestone, Score
 
@@ -46,6 +46,14 @@ class _Team:
     decisions: list[tuple[datetime, str]] = field(default_factory=list)
     decision_count: int = 0
     assessments: int = 0
+    rules: dict[str, rrule] = field(default_factory=dict)
+
+    def rule(self, cadence: str, rrule_text: str, dtstart: datetime) -> rrule:
+        if cadence not in self.rules:
+            parsed = rrulestr(rrule_text, dtstart=dtstart)
+            assert isinstance(parsed, rrule)
+            self.rules[cadence] = parsed
+        return self.rules[cadence]
 
     def score_section(self, milestone: str) -> str:
         return self._milestones[milestone].section
@@ -103,8 +111,10 @@ def _day(team: _Team, day: date, zone: ZoneInfo) -> list[Raw]:
         return events
     rng = team.rng
 
-    def during_work() -> datetime:
-        return datetime.combine(day, time(9, 0), zone) + timedelta(minutes=rng.randrange(480))
+    def during_work(afternoon: bool = False) -> datetime:
+        """Starts fill the slots freed that morning, so WIP never overshoots by accident."""
+        start = time(13, 0) if afternoon else time(9, 0)
+        return datetime.combine(day, start, zone) + timedelta(minutes=rng.randrange(240))
 
     for section in team.score.sections:
         events += _section_day(team, section.id, during_work)
@@ -151,7 +161,8 @@ def _section_day(team: _Team, section: str, during_work: Any) -> list[Raw]:
             task = f"{milestone}-{team.started[milestone]}"
             team.active[task] = milestone
             wip += 1
-            events.append((during_work(), "task.started", {"task": task, "milestone": milestone}))
+            data = {"task": task, "milestone": milestone}
+            events.append((during_work(afternoon=True), "task.started", data))
     return events
 
 
@@ -183,7 +194,8 @@ def _ceremonies(team: _Team, day: date, zone: ZoneInfo) -> list[Raw]:
     dtstart = datetime.combine(score.starts, time(), zone)
     begin, end = datetime.combine(day, time(), zone), datetime.combine(day, time.max, zone)
     for cadence in score.cadences:
-        for occurrence in rrulestr(cadence.rrule, dtstart=dtstart).between(begin, end, inc=True):
+        rule = team.rule(cadence.id, cadence.rrule, dtstart)
+        for occurrence in rule.between(begin, end, inc=True):
             if rng.random() < team.pace.skip_ceremony_chance:
                 continue
             held = occurrence + timedelta(minutes=rng.randrange(6))

@@ -126,7 +126,12 @@ class Score(_Model):
         return self
 
     def section_of_role(self) -> dict[str, str]:
-        return {role: section.id for section in self.sections for role in section.roles}
+        """Each role's section (the first one that lists it)."""
+        found: dict[str, str] = {}
+        for section in self.sections:
+            for role in section.roles:
+                found.setdefault(role, section.id)
+        return found
 
 
 def _duplicates(kind: str, field: str, ids: list[str]) -> Iterator[tuple[Location, str]]:

@@ -1,6 +1,6 @@
 """The pure conducting core: no I/O, no wall clock, no unseeded randomness.
 
-Imports only the standard library, `schemas` and dateutil (a test enforces it).
+Imports only the standard library, `schemas`, dateutil and NumPy (a test enforces it).
 """
 
 from conductor.core.engine import EnsembleEngine, tick_for

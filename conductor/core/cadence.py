@@ -10,38 +10,40 @@ if TYPE_CHECKING:
     from conductor.core.engine import EnsembleEngine
 
 
-def schedule_from(engine: "EnsembleEngine", after: int) -> None:
-    """Start every cadence's chain at its first occurrence at or after `after`."""
-    for cadence_id in engine.plan.cadences:
-        _schedule(engine, cadence_id, after, inclusive=True)
+def schedule_from(engine: "EnsembleEngine", revision: bool) -> None:
+    """Start every cadence's chain: at the first occurrence from now, or after a revision
+    from the earliest occurrence whose grace is still running (so its check is not lost)."""
+    now = engine.state.now
+    for cadence_id, cadence in engine.plan.cadences.items():
+        _schedule(engine, cadence_id, now - cadence.grace if revision else now, inclusive=True)
 
 
 def _schedule(engine: "EnsembleEngine", cadence_id: str, after: int, inclusive: bool) -> None:
-    plan = engine.plan
-    cadence = plan.cadences[cadence_id]
-    when = plan.next_occurrence(cadence, after, inclusive)
+    """Schedule an occurrence's reminder and check, each unless already done for it (a
+    revision re-schedules the chain and must not repeat what was sent)."""
+    state = engine.state
+    cadence = engine.plan.cadences[cadence_id]
+    checked = state.cadence_checked.get(cadence_id, -1)
+    when = cadence.occurrences.next(max(after, checked), inclusive and after > checked)
     if when is None:
         return
-    if cadence.reminder is not None and when - cadence.reminder >= engine.state.now:
-        engine.schedule(when - cadence.reminder, "remind", cadence_id, when)
-    engine.schedule(when, "occurrence", cadence_id, when)
+    reminder = cadence.reminder
+    if (
+        reminder is not None
+        and when - reminder >= state.now
+        and when > state.cadence_reminded.get(cadence_id, -1)
+    ):
+        engine.schedule(when - reminder, "remind", cadence_id, when)
     engine.schedule(when + cadence.grace, "missed", cadence_id, when)
 
 
-def occurrence(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
-    """At each occurrence the next one is scheduled, so the chain never runs ahead of time."""
-    _schedule(engine, cadence_id, when, inclusive=False)
-
-
 def remind(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
+    engine.state.cadence_reminded[cadence_id] = when
     plan = engine.plan
     cadence = plan.cadences[cadence_id]
-    local = datetime.fromtimestamp(when, plan.zone)
+    local = datetime.fromtimestamp(when, plan.zone).strftime("%H:%M on %a %d %b")
     minutes = (when - engine.state.now) // 60
-    reason = (
-        f"The {cadence.kind} '{cadence_id}' starts at {local:%H:%M} on {local:%a %d %b} "
-        f"(in {minutes} minutes)."
-    )
+    reason = f"The {cadence.kind} '{cadence_id}' starts at {local} (in {minutes} minutes)."
     for to in recipients(engine, cadence_id):
         emit(
             engine,
@@ -56,16 +58,22 @@ def remind(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
 
 
 def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
+    """At occurrence + grace: was it held? Then the chain moves on to the next occurrence.
+
+    (A reminder that would fall before this instant, when grace outlasts the gap between
+    occurrences, is skipped.)"""
+    _schedule(engine, cadence_id, when, inclusive=False)
     state, plan = engine.state, engine.plan
+    state.cadence_checked[cadence_id] = when
     cadence = plan.cadences[cadence_id]
     state.cadence_due[cadence_id] = state.cadence_due.get(cadence_id, 0) + 1
     held = state.ceremonies.get(cadence_id, [])
     if any(abs(at - when) <= cadence.grace for at in held):
         state.cadence_held[cadence_id] = state.cadence_held.get(cadence_id, 0) + 1
         return
-    local = datetime.fromtimestamp(when, plan.zone)
+    local = datetime.fromtimestamp(when, plan.zone).strftime("%H:%M on %a %d %b")
     reason = (
-        f"The {cadence.kind} '{cadence_id}' planned for {local:%H:%M} on {local:%a %d %b} "
+        f"The {cadence.kind} '{cadence_id}' planned for {local} "
         f"was not held within its grace of {cadence.grace // 60} minutes."
     )
     for to in recipients(engine, cadence_id):

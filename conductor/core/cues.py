@@ -5,8 +5,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from conductor.core.state import PendingCue
-from conductor.core.timeutil import local_date, next_local_midnight, to_datetime
-from schemas import Cue, CueKind, Recipient, Severity, ToEnsemble, ToRole, ToSection
+from conductor.core.timeutil import to_datetime
+from schemas import Cue, CueKind, Severity
 
 if TYPE_CHECKING:
     from conductor.core.engine import EnsembleEngine
@@ -20,24 +20,10 @@ def cue_id(ensemble: str, kind: str, subject: str, recipient: str, window: str) 
     return "cue-" + hashlib.blake2b(key, digest_size=10).hexdigest()
 
 
-def recipient_key(recipient: Recipient) -> str:
-    match recipient:
-        case ToRole(role=role):
-            return f"role:{role}"
-        case ToSection(section=section):
-            return f"section:{section}"
-        case ToEnsemble(ensemble=ensemble):
-            return f"ensemble:{ensemble}"
-    raise AssertionError(recipient)
-
-
-def recipient_from_key(key: str) -> Recipient:
+def recipient(key: str) -> dict[str, str]:
+    """`role:lead` -> {"role": "lead"}: a cue's `to`."""
     kind, _, name = key.partition(":")
-    if kind == "role":
-        return ToRole(role=name)
-    if kind == "section":
-        return ToSection(section=name)
-    return ToEnsemble(ensemble=name)
+    return {kind: name}
 
 
 def emit(
@@ -53,7 +39,7 @@ def emit(
     """Send a cue to `to` (a recipient key), or fold it into the day's digest past the budget."""
     state, plan = engine.state, engine.plan
     identifier = cue_id(state.ensemble, kind.value, subject, to, window)
-    day = local_date(state.now, plan.zone).toordinal()
+    day, day_end = plan.local_day(state.now)
     if state.budget_day.get(to) != day:
         state.budget_day[to] = day
         state.budget_used[to] = 0
@@ -64,7 +50,7 @@ def emit(
     digest_key = f"{to}|{day}"
     if digest_key not in state.digests:
         state.digests[digest_key] = []
-        engine.schedule(next_local_midnight(state.now, plan.zone), "digest", digest_key)
+        engine.schedule(day_end, "digest", digest_key)
     folded = PendingCue(identifier, kind.value, subject, severity.value, caused_by)
     state.digests[digest_key].append(folded)
 
@@ -99,17 +85,19 @@ def _cue(
     reason: str,
     caused_by: list[str],
 ) -> Cue:
-    return Cue(
-        id=identifier,
-        kind=kind,
-        ensemble=engine.state.ensemble,
-        score=engine.plan.score.score,
-        to=recipient_from_key(to),
-        subject=subject,
-        at=to_datetime(engine.state.now),
-        severity=severity,
-        reason=reason,
-        caused_by=caused_by,
+    return Cue.model_validate(
+        {
+            "id": identifier,
+            "kind": kind,
+            "ensemble": engine.state.ensemble,
+            "score": engine.plan.score.score,
+            "to": recipient(to),
+            "subject": subject,
+            "at": to_datetime(engine.state.now),
+            "severity": severity,
+            "reason": reason,
+            "caused_by": caused_by,
+        }
     )
 
 

@@ -23,7 +23,6 @@ TimerHandler = Callable[["EnsembleEngine", list[Any]], None]
 
 _TIMERS: dict[str, TimerHandler] = {
     "start": lambda engine, args: progress.start(engine),
-    "occurrence": lambda engine, args: cadence.occurrence(engine, args[0], args[1]),
     "remind": lambda engine, args: cadence.remind(engine, args[0], args[1]),
     "missed": lambda engine, args: cadence.check_missed(engine, args[0], args[1]),
     "hold-task": lambda engine, args: progress.hold_task(engine, args[0], args[1]),
@@ -31,7 +30,7 @@ _TIMERS: dict[str, TimerHandler] = {
     "cycle": lambda engine, args: progress.cycle_boundary(engine, args[0]),
     "digest": lambda engine, args: cues.send_digest(engine, args[0]),
 }
-_GENERATIONAL = frozenset({"start", "occurrence", "remind", "missed", "cycle"})
+_GENERATIONAL = frozenset({"start", "remind", "missed", "cycle"})
 """Timers derived from the score: a revision replaces them."""
 
 
@@ -42,24 +41,23 @@ class EnsembleEngine:
         self.state = state
         self.cues: list[Cue] = []
         self.observations: list[Observation] = []
-        self._plan: Plan | None = Plan(Score.model_validate(state.score)) if state.score else None
+        if state.score is not None:
+            self.plan = Plan(Score.model_validate(state.score))
 
     @classmethod
     def new(cls, ensemble: str) -> "EnsembleEngine":
         return cls(EnsembleState(ensemble=ensemble))
 
-    @property
-    def plan(self) -> Plan:
-        if self._plan is None:
-            raise LookupError(f"no score published for ensemble {self.state.ensemble!r}")
-        return self._plan
+    plan: Plan
+    """The compiled score; set once a score is published (`has_score`). An attribute, not a
+    property: the fold reads it several times per event."""
 
     @property
     def has_score(self) -> bool:
-        return self._plan is not None
+        return self.state.score is not None
 
     def set_plan(self, score: Score) -> None:
-        self._plan = Plan(score)
+        self.plan = Plan(score)
         self.state.score = score.model_dump(mode="json")
         self.state.generation += 1
 
@@ -74,10 +72,12 @@ class EnsembleEngine:
         rejection = handlers.check(self, event)
         if rejection is not None:
             return Outcome(event.id, rejection=rejection)
-        at = to_epoch(event.occurred_at)
+        at = int(event.occurred_at.timestamp())
         self.cues = []
         self.observations = []
-        self._fire_timers(at, inclusive=isinstance(event, ClockTick))
+        timers = state.timers
+        if timers and timers[0][0] <= at:
+            self._fire_timers(at, inclusive=event.type == "clock.tick")
         if at > state.now:
             state.now = at
         handlers.apply(self, event, at)

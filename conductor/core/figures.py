@@ -62,14 +62,13 @@ def _cadences(engine: "EnsembleEngine") -> dict[str, Any]:
 
 def _throughput(engine: "EnsembleEngine") -> dict[str, list[int]]:
     state, plan = engine.state, engine.plan
-    days = max(1, plan.cycle // 86_400)
-    today = max(0, (state.now - plan.start) // 86_400)
-    first = max(0, today // days - CYCLES_SHOWN + 1)
+    current = plan.first_boundary_from(state.now + 1) - 1
+    cycles = range(max(0, current - CYCLES_SHOWN + 1), current + 1)
+    days = [
+        (plan.day_index(plan.boundary(i)), plan.day_index(plan.boundary(i + 1))) for i in cycles
+    ]
     return {
-        section: [
-            throughput(engine, section, index * days, (index + 1) * days)
-            for index in range(first, today // days + 1)
-        ]
+        section: [throughput(engine, section, first, last) for first, last in days]
         for section in plan.sections
     }
 
@@ -94,7 +93,7 @@ def _blockers(engine: "EnsembleEngine") -> dict[str, Any]:
     state = engine.state
     ages: dict[str, list[int]] = {section: [] for section in engine.plan.sections}
     for task in state.tasks.values():
-        if task.blocked_since is not None:
+        if task.blocked_since is not None and task.section in ages:  # not a dropped section
             ages[task.section].append(state.now - task.blocked_since)
     return {
         section: {
@@ -126,7 +125,7 @@ def _milestones(engine: "EnsembleEngine") -> dict[str, Any]:
             "planned": round(planned_share(engine, milestone_id), 3),
             "behind": milestone_id in state.behind,
             "on_critical_path": milestone_id in state.critical_path,
-            "forecast": _outlook(engine, outlook.probability, outlook.p50_day, outlook.p85_day),
+            "forecast": _outlook(engine, outlook.probability, outlook.p50_days, outlook.p85_days),
         }
     return result
 
@@ -140,7 +139,7 @@ def _commitments(engine: "EnsembleEngine") -> dict[str, Any]:
             "by": local_date(commitment.by_end - 1, plan.zone).isoformat(),
             "confidence": commitment.confidence,
             "in_breakdown": commitment.id in state.in_breakdown,
-            "forecast": _outlook(engine, outlook.probability, outlook.p50_day, outlook.p85_day),
+            "forecast": _outlook(engine, outlook.probability, outlook.p50_days, outlook.p85_days),
         }
     return result
 
@@ -150,8 +149,9 @@ def _outlook(
 ) -> dict[str, Any]:
     today = local_date(engine.state.now, engine.plan.zone)
 
-    def day(offset: int | None) -> str | None:
-        return None if offset is None else (today + timedelta(days=offset)).isoformat()
+    def day(days: int | None) -> str | None:
+        """Work done within `days` days, today counted, is done on day today + days - 1."""
+        return None if days is None else (today + timedelta(days=max(0, days - 1))).isoformat()
 
     return {"probability": round(probability, 3), "p50": day(p50), "p85": day(p85)}
 

@@ -37,12 +37,6 @@ def _check_score(
     return None
 
 
-def _check_revised(engine: "EnsembleEngine", event: ev.ScoreRevised) -> str | None:
-    if not engine.has_score:
-        return "type: a score must be published before it can be revised"
-    return _check_score(engine, event)
-
-
 def _check_milestone(engine: "EnsembleEngine", milestone: str) -> str | None:
     if milestone not in engine.plan.milestones:
         return f"data.milestone: unknown milestone {milestone!r}"
@@ -128,7 +122,7 @@ def _fold_task_completed(engine: "EnsembleEngine", event: ev.TaskCompleted, at: 
             del recent[0]
         engine.observations.append(Observation("cycle_time_seconds", section, cycle_time))
     state.done[milestone] = state.done.get(milestone, 0) + 1
-    day = (max(at, plan.start) - plan.start) // 86_400
+    day = max(0, plan.day_index(at))
     per_day = state.daily_done.setdefault(section, {})
     per_day[day] = per_day.get(day, 0) + 1
     state.last_progress_event = event.id
@@ -185,7 +179,7 @@ def _fold_decision_made(engine: "EnsembleEngine", event: ev.DecisionMade, at: in
     state.decision_latencies.append(latency)
     if len(state.decision_latencies) > RECENT:
         del state.decision_latencies[0]
-    section = engine.plan.section_of_role[decision.role]
+    section = engine.plan.section_of_role.get(decision.role)  # a revision may drop the role
     engine.observations.append(Observation("decision_latency_seconds", section, latency))
 
 
@@ -201,7 +195,7 @@ def _fold_tick(engine: "EnsembleEngine", event: ev.ClockTick, at: int) -> None:
 
 _CHECKS: dict[str, Check] = {
     "score.published": _check_score,
-    "score.revised": _check_revised,
+    "score.revised": _check_score,
     "task.started": _check_task_milestone,
     "task.completed": _check_task_milestone,
     "task.blocked": _check_open_task,

@@ -1,13 +1,15 @@
 """A score compiled for fast folding: indices, the dependency order, epoch-second deadlines."""
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from conductor.core.timeutil import local_midnight, seconds, to_epoch
+from conductor.core.timeutil import DAY, local_date, local_midnight, seconds, to_epoch
 from schemas import Cadence, Score
 
 
@@ -23,11 +25,53 @@ class PlannedMilestone:
     depends_on: tuple[str, ...]
 
 
+class Occurrences:
+    """A cadence's occurrences as epoch seconds, expanded from its RRULE a batch at a time."""
+
+    BATCH = 64
+
+    def __init__(self, rule: rrule, zone: ZoneInfo) -> None:
+        self._rule = rule
+        self._zone = zone
+        self._epochs: list[int] = []
+        self._exhausted = False
+
+    def next(self, after: int, inclusive: bool) -> int | None:
+        """The first occurrence at (if `inclusive`) or after the instant `after`."""
+        epochs = self._epochs
+        while not self._exhausted and (not epochs or epochs[-1] <= after):
+            self._expand()
+        index = bisect_left(epochs, after) if inclusive else bisect_right(epochs, after)
+        return epochs[index] if index < len(epochs) else None
+
+    def _expand(self) -> None:
+        last = self._epochs[-1] if self._epochs else None
+        start = datetime.fromtimestamp(last, self._zone) if last is not None else None
+        batch = (
+            list(self._rule.xafter(start, count=self.BATCH))
+            if start is not None
+            else list(islice(self._rule, self.BATCH))
+        )
+        self._epochs.extend(to_epoch(found) for found in batch)
+        self._exhausted = len(batch) < self.BATCH
+
+
+@lru_cache(maxsize=4096)
+def occurrences(rule: str, timezone: str, start: int) -> Occurrences:
+    """Shared by every plan with the same rule, zone and start: teams often keep the same
+    rituals, and expanding an RRULE is the costliest part of compiling a score. Safe to
+    share: an expansion only ever appends the same instants."""
+    zone = ZoneInfo(timezone)
+    parsed = rrulestr(rule, dtstart=datetime.fromtimestamp(start, zone))
+    assert isinstance(parsed, rrule)
+    return Occurrences(parsed, zone)
+
+
 @dataclass(frozen=True, slots=True)
 class PlannedCadence:
     id: str
     kind: str
-    rule: rrule
+    occurrences: Occurrences
     grace: int
     reminder: int | None
     sections: tuple[str, ...] | None
@@ -73,26 +117,51 @@ class Plan:
             for c in score.commitments
         }
         self.experiments = frozenset(e.id for e in score.experiments)
+        self._day = (0, 0, 0)
+
+    def day_index(self, instant: int) -> int:
+        """Local calendar days since the score starts (negative before it)."""
+        return self.local_day(instant)[0] - self.score.starts.toordinal()
+
+    def boundary(self, index: int) -> int:
+        """The instant cycle `index` begins: local midnight when the cycle is whole days, so a
+        weekly cycle turns at midnight on both sides of a daylight-saving change."""
+        if self.cycle % DAY == 0:
+            day = self.score.starts + timedelta(days=index * self.cycle // DAY)
+            return local_midnight(day, self.zone)
+        return self.start + index * self.cycle
+
+    def first_boundary_from(self, instant: int) -> int:
+        """The first cycle index >= 1 whose boundary is at or after `instant`."""
+        index = max(1, (instant - self.start) // self.cycle)
+        while self.boundary(index) < instant:
+            index += 1
+        return index
+
+    def local_day(self, instant: int) -> tuple[int, int]:
+        """(ordinal of the local day holding `instant`, the instant that day ends).
+
+        Remembers the last day asked for: cues cluster in time, and zone lookups are slow.
+        """
+        cached = self._day
+        if cached[0] <= instant < cached[2]:
+            return cached[1], cached[2]
+        day = local_date(instant, self.zone)
+        self._day = (local_midnight(day, self.zone), day.toordinal(), self._day_end(day))
+        return self._day[1], self._day[2]
 
     def _day_end(self, day: date) -> int:
         return local_midnight(day + timedelta(days=1), self.zone)
 
     def _cadence(self, cadence: Cadence) -> PlannedCadence:
-        dtstart = datetime.fromtimestamp(self.start, self.zone)
-        rule = rrulestr(cadence.rrule, dtstart=dtstart)
-        assert isinstance(rule, rrule)
         return PlannedCadence(
             id=cadence.id,
             kind=cadence.kind.value,
-            rule=rule,
+            occurrences=occurrences(cadence.rrule, self.score.timezone, self.start),
             grace=seconds(cadence.grace),
             reminder=seconds(cadence.reminder) if cadence.reminder else None,
             sections=tuple(cadence.sections) if cadence.sections else None,
         )
-
-    def next_occurrence(self, cadence: PlannedCadence, after: int, inclusive: bool) -> int | None:
-        found = cadence.rule.after(datetime.fromtimestamp(after, self.zone), inc=inclusive)
-        return None if found is None else to_epoch(found)
 
     @cached_property
     def order(self) -> tuple[str, ...]:

@@ -26,11 +26,12 @@ def schedule_start(engine: "EnsembleEngine") -> None:
 
 def start(engine: "EnsembleEngine") -> None:
     state, plan = engine.state, engine.plan
+    revision = state.started
     state.started = True
     enter_ready(engine, progress_causes(engine))
-    cadence.schedule_from(engine, state.now)
-    boundary = plan.start + ((state.now - plan.start) // plan.cycle + 1) * plan.cycle
-    engine.schedule(boundary, "cycle", (boundary - plan.start) // plan.cycle)
+    cadence.schedule_from(engine, revision)
+    index = max(state.cycles_checked + 1, plan.first_boundary_from(state.now))
+    engine.schedule(plan.boundary(index), "cycle", index)
     state.critical_path = critical_path(engine)
 
 
@@ -90,9 +91,12 @@ def hold_task(engine: "EnsembleEngine", task_id: str, since: int) -> None:
     task = state.tasks.get(task_id)
     if task is None or task.blocked_since != since or task.blocked_by_event is None:
         return
-    owner = plan.milestones[task.milestone].owner
+    milestone = plan.milestones.get(task.milestone)
+    if milestone is None:
+        return  # a revision dropped the task's milestone: it has no owner to cue any more
+    owner = milestone.owner
     reason = (
-        f"Task '{task_id}' on '{plan.milestones[task.milestone].title}' has been blocked since "
+        f"Task '{task_id}' on '{milestone.title}' has been blocked since "
         f"{_local(engine, since)}, longer than the {_hours(plan.blocker_hold)} the score allows."
     )
     emit(
@@ -130,7 +134,8 @@ def hold_decision(engine: "EnsembleEngine", decision_id: str, since: int) -> Non
 def cycle_boundary(engine: "EnsembleEngine", index: int) -> None:
     """Each cycle: pace per section, milestones behind plan, critical path, commitments."""
     state, plan = engine.state, engine.plan
-    if len(state.reached) == len(plan.milestones):
+    state.cycles_checked = index
+    if all(milestone_id in state.reached for milestone_id in plan.milestones):
         return
     for section in plan.sections:
         _check_pace(engine, section, index)
@@ -138,7 +143,7 @@ def cycle_boundary(engine: "EnsembleEngine", index: int) -> None:
         _check_behind(engine, milestone_id)
     check_critical_path(engine)
     forecast.check_commitments(engine)
-    engine.schedule(state.now + plan.cycle, "cycle", index + 1)
+    engine.schedule(plan.boundary(index + 1), "cycle", index + 1)
 
 
 def _check_pace(engine: "EnsembleEngine", section: str, index: int) -> None:
@@ -153,9 +158,9 @@ def _check_pace(engine: "EnsembleEngine", section: str, index: int) -> None:
         needed += work / max(1.0, (milestone.due_end - state.now) / plan.cycle)
     if left == 0:
         return
-    days = plan.cycle // 86_400 or 1
-    last_day = (state.now - plan.start) // 86_400
-    done = throughput(engine, section, last_day - days, last_day)
+    done = throughput(
+        engine, section, plan.day_index(plan.boundary(index - 1)), plan.day_index(state.now)
+    )
     if done >= needed:
         return
     reason = (
@@ -204,8 +209,15 @@ def _check_behind(engine: "EnsembleEngine", milestone_id: str) -> None:
 
 
 def critical_path(engine: "EnsembleEngine") -> list[str]:
-    """The chain of unreached milestones with the most remaining work, first to last."""
+    """The chain of unreached milestones with the most remaining work, first to last.
+
+    Ties keep the current path, so equal chains do not flip focus back and forth."""
     plan = engine.plan
+    current = set(engine.state.critical_path)
+
+    def weight(milestone_id: str) -> tuple[int, bool, str]:
+        return cost[milestone_id], milestone_id in current, milestone_id
+
     cost: dict[str, int] = {}
     previous: dict[str, str | None] = {}
     for milestone_id in plan.order:
@@ -214,13 +226,13 @@ def critical_path(engine: "EnsembleEngine") -> list[str]:
             continue
         best: str | None = None
         for dep in plan.milestones[milestone_id].depends_on:
-            if dep in cost and (best is None or cost[dep] > cost[best]):
+            if dep in cost and (best is None or weight(dep) > weight(best)):
                 best = dep
         cost[milestone_id] = work + (cost[best] if best else 0)
         previous[milestone_id] = best
     if not cost:
         return []
-    tail: str | None = max(cost, key=lambda m: (cost[m], m))
+    tail: str | None = max(cost, key=weight)
     path: list[str] = []
     while tail is not None:
         path.append(tail)
@@ -271,5 +283,7 @@ def _local(engine: "EnsembleEngine", instant: int) -> str:
 
 def _hours(duration: int) -> str:
     if duration % 86_400 == 0:
-        return f"{duration // 86_400} days"
-    return f"{duration / 3600:g} hours"
+        days = duration // 86_400
+        return "1 day" if days == 1 else f"{days} days"
+    hours = duration / 3600
+    return "1 hour" if hours == 1 else f"{hours:g} hours"

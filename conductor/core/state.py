@@ -42,6 +42,8 @@ class EnsembleState:
     generation: int = 0
     published_at: int | None = None
     started: bool = False
+    cycles_checked: int = 0
+    """The last cycle boundary whose checks ran (a revision never runs one twice or skips one)."""
     now: int = 0
     seen: set[str] = field(default_factory=set)
     accepted: int = 0
@@ -56,6 +58,9 @@ class EnsembleState:
     over_wip: set[str] = field(default_factory=set)
     decisions: dict[str, Decision] = field(default_factory=dict)
     ceremonies: dict[str, list[int]] = field(default_factory=dict)
+    cadence_reminded: dict[str, int] = field(default_factory=dict)
+    cadence_checked: dict[str, int] = field(default_factory=dict)
+    """The latest occurrence of each cadence reminded of / checked for."""
     cadence_due: dict[str, int] = field(default_factory=dict)
     cadence_held: dict[str, int] = field(default_factory=dict)
     daily_done: dict[str, dict[int, int]] = field(default_factory=dict)

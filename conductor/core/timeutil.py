@@ -23,9 +23,5 @@ def local_date(epoch: int, zone: ZoneInfo) -> date:
     return datetime.fromtimestamp(epoch, zone).date()
 
 
-def next_local_midnight(epoch: int, zone: ZoneInfo) -> int:
-    return local_midnight(local_date(epoch, zone) + timedelta(days=1), zone)
-
-
 def seconds(duration: timedelta) -> int:
     return int(duration.total_seconds())

@@ -1,0 +1,156 @@
+"""Core speed: fold + decide over 1,000,000 events of 1,000 ensembles; `rehearse` end to end.
+
+Run with `make bench`. The log is generated once (seeded) into bench/data/ and reused.
+Targets on the 2-core reference machine: core >= 250,000 events/s, end to end >= 100,000
+events/s, peak memory under 1 GiB.
+"""
+
+import argparse
+import gc
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import time
+import zlib
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from rich.progress import track
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from bench.generate import bench_score, write_log
+from bench.results import record
+from conductor.core.ensembles import Ensembles
+from schemas import EVENT_ADAPTER
+
+DATA = Path(__file__).with_name("data")
+CHUNK = 100_000
+
+
+def ensure_log(ensembles: int, events: int) -> Path:
+    path = DATA / f"log-{ensembles}x{events}.jsonl"
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        print(f"generating {path} (once) ...", flush=True)
+        partial = path.with_suffix(".partial")
+        write_log(partial, ensembles, events)
+        partial.rename(path)
+    return path
+
+
+def core_throughput(path: Path, events: int) -> tuple[float, int, int]:
+    """Seconds spent in fold + decide only (validation happens untimed, chunk by chunk)."""
+    ensembles = Ensembles()
+    spent = 0.0
+    cues = applied = 0
+    with path.open("rb") as lines:
+        for _ in track(range(-(-events // CHUNK)), description="core fold + decide"):
+            chunk = [EVENT_ADAPTER.validate_json(line) for line in islice(lines, CHUNK)]
+            started = time.perf_counter()
+            for event in chunk:
+                cues += len(ensembles.apply(event).cues)
+            spent += time.perf_counter() - started
+            applied += len(chunk)
+    return spent, applied, cues
+
+
+def _shard(path: Path, shard: int, shards: int, ready: Any, go: Any, out: Any) -> None:
+    """One process of a sharded run: validate its ensembles' events, wait, fold them, report."""
+    mine = [
+        event
+        for event in map(EVENT_ADAPTER.validate_json, path.open("rb"))
+        if zlib.crc32(event.ensemble.encode()) % shards == shard
+    ]
+    ready.wait()
+    go.wait()
+    ensembles = Ensembles()
+    started = time.perf_counter()
+    for event in mine:
+        ensembles.apply(event)
+    out.put((len(mine), time.perf_counter() - started))
+
+
+def sharded_throughput(path: Path, shards: int) -> tuple[float, int]:
+    """Wall seconds for `shards` processes folding their ensembles at the same time, the way
+    Kafka partitions split ensembles between workers."""
+    gc.collect()
+    gc.freeze()  # forked children must not touch (and so copy) the parent's heap
+    context = multiprocessing.get_context("fork")
+    ready, go, out = context.Barrier(shards + 1), context.Barrier(shards + 1), context.Queue()
+    workers = [
+        context.Process(target=_shard, args=(path, shard, shards, ready, go, out))
+        for shard in range(shards)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    go.wait()
+    results = [out.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return max(seconds for _, seconds in results), sum(count for count, _ in results)
+
+
+def end_to_end(path: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of `conductor rehearse --format jsonl` on the log."""
+    score = DATA / "score-team-0000.json"
+    score.write_text(bench_score(0).model_dump_json())
+    command = [
+        sys.executable, "-m", "conductor", "rehearse", str(score),
+        "--events", str(path), "--format", "jsonl",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    assert process.stderr is not None
+    error = process.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"rehearse failed:\n{error}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ensembles", type=int, default=1_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    path = ensure_log(args.ensembles, args.events)
+
+    spent, applied, cues = core_throughput(path, args.events)
+    core_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("two processes, ensembles split between them ...", flush=True)
+    sharded_seconds, sharded_events = sharded_throughput(path, 2)
+    assert sharded_events == applied
+    e2e_seconds, e2e_peak = end_to_end(path)
+    rows = [
+        ("core fold + decide, one process", applied / spent, spent, core_peak, 250_000),
+        ("core fold + decide, two processes (ensembles split)", applied / sharded_seconds,
+         sharded_seconds, None, 250_000),
+        ("`conductor rehearse` end to end (JSONL)", applied / e2e_seconds, e2e_seconds, e2e_peak,
+         100_000),
+    ]  # fmt: skip
+    table = "\n".join(
+        f"| {name} | {rate:,.0f} | {seconds:.1f} | {'—' if peak is None else f'{peak:,.0f}'} | "
+        f"{target:,} | {'met' if rate >= target and (peak or 0) < 1024 else 'NOT met'} |"
+        for name, rate, seconds, peak, target in rows
+    )
+    body = (
+        f"{applied:,} events of {args.ensembles:,} ensembles "
+        "(simulated busy teams, ~10 weeks each), "
+        f"{cues:,} cues.\n\n"
+        "| what | events/s | seconds | peak RSS MiB | target events/s | target |\n"
+        "| --- | ---: | ---: | ---: | ---: | --- |\n"
+        f"{table}\n"
+    )
+    record("Core: fold + decide, rehearse end to end", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Updating the catalogue's metrics from what the core returns: outcomes, cues and figures.
+
+Runtime-neutral: the embedded runtime and the Kafka workers both call these. Small sections
+are rolled up here (`Rollup`), so no runtime can publish a small group's figures on its own.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from conductor import metrics as catalogue
+from conductor.core.outcome import Outcome
+from conductor.metrics import WHOLE, Metrics, Sample
+from schemas import Cue, Score, ToRole, ToSection
+
+DEFAULT_MIN_GROUP_SIZE = 3
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Which sections are shown on their own; the others count as the ensemble as a whole.
+
+    A section is shown unless it declares a `size` below the minimum group size (a section
+    that declares no size is the score author's call and is shown). A rolled-up section's
+    roles are rolled up with it.
+    """
+
+    shown: frozenset[str]
+    section_of_role: dict[str, str]
+
+    @classmethod
+    def of(cls, score: Score, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> "Rollup":
+        shown = frozenset(
+            section.id
+            for section in score.sections
+            if section.size is None or section.size >= min_group_size
+        )
+        return cls(shown, score.section_of_role())
+
+    def section(self, section: str | None) -> str:
+        return section if section is not None and section in self.shown else WHOLE
+
+    def recipient(self, cue: Cue) -> tuple[str, str]:
+        """(section, role) label values for a cue's recipient."""
+        match cue.to:
+            case ToRole(role=role):
+                section = self.section(self.section_of_role.get(role))
+                return section, role if section != WHOLE else WHOLE
+            case ToSection(section=section):
+                return self.section(section), WHOLE
+        return WHOLE, WHOLE
+
+
+def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue]) -> None:
+    for cue in cues:
+        section, role = rollup.recipient(cue)
+        metrics.cues.labels(cue.ensemble, cue.kind.value, section, role).inc()
+
+
+def record_outcome(
+    metrics: Metrics, rollup: Rollup | None, ensemble: str, outcome: Outcome
+) -> None:
+    """Count the event (accepted, duplicate, rejected), its cues and its measurements.
+
+    `rollup` is None while the ensemble has no score; `ensemble` should then be `WHOLE`
+    for events that name an unknown ensemble, so untrusted input cannot mint label values.
+    """
+    if outcome.duplicate:
+        metrics.events_duplicate.labels(ensemble).inc()
+        return
+    if outcome.rejection is not None:
+        metrics.events_rejected.labels(ensemble).inc()
+        return
+    metrics.events_accepted.labels(ensemble).inc()
+    if rollup is None:
+        return
+    record_cues(metrics, rollup, outcome.cues)
+    for observation in outcome.observations:
+        histogram = (
+            metrics.cycle_time
+            if observation.metric == "cycle_time_seconds"
+            else metrics.decision_latency
+        )
+        histogram.labels(ensemble, rollup.section(observation.section)).observe(observation.seconds)
+
+
+def publish_figures(metrics: Metrics, rollup: Rollup, figures: dict[str, Any]) -> None:
+    """Replace the ensemble's figure gauges with `figures` (from `conductor.core.figures`)."""
+    ensemble = figures["ensemble"]
+    samples = figure_samples(rollup, figures)
+    metrics.figures.publish(ensemble, samples)
+
+
+def figure_samples(rollup: Rollup, figures: dict[str, Any]) -> dict[str, list[Sample]]:
+    ensemble = figures["ensemble"]
+    out: dict[str, list[Sample]] = {}
+
+    def add(spec: catalogue.Spec, labels: tuple[str, ...], value: float | None) -> None:
+        if value is not None:
+            out.setdefault(spec.name, []).append(((ensemble, *labels), float(value)))
+
+    add(catalogue.LOG_TIME, (), datetime.fromisoformat(figures["now"]).timestamp())
+    add(catalogue.OPEN_DECISIONS, (), figures["open_decisions"])
+    for cadence, values in figures["cadences"].items():
+        add(catalogue.CADENCE_DUE, (cadence,), values["due"])
+        add(catalogue.CADENCE_HELD, (cadence,), values["held"])
+        add(catalogue.CADENCE_ADHERENCE, (cadence,), values["adherence"])
+    _per_section(add, rollup, figures)
+    for milestone, values in figures["milestones"].items():
+        add(catalogue.MILESTONE_PROGRESS, (milestone,), values["progress"])
+        add(catalogue.MILESTONE_PLANNED, (milestone,), values["planned"])
+        add(catalogue.MILESTONE_REACHED, (milestone,), values["status"] == "reached")
+        add(catalogue.MILESTONE_FORECAST, (milestone,), values["forecast"]["probability"])
+    for commitment, values in figures["commitments"].items():
+        add(catalogue.COMMITMENT_FORECAST, (commitment,), values["forecast"]["probability"])
+        add(catalogue.COMMITMENT_CONFIDENCE, (commitment,), values["confidence"])
+        add(catalogue.COMMITMENT_BREAKDOWN, (commitment,), values["in_breakdown"])
+    return out
+
+
+def _per_section(add: Any, rollup: Rollup, figures: dict[str, Any]) -> None:
+    """Section gauges: one series per shown section, plus the whole ensemble (section empty)."""
+    throughput = figures["throughput_per_cycle"]
+    blockers = figures["blockers"]
+    wip = figures["wip"]
+    columns: dict[catalogue.Spec, dict[str, float | None]] = {
+        catalogue.THROUGHPUT_CURRENT: {s: v[-1] if v else None for s, v in throughput.items()},
+        catalogue.THROUGHPUT_LAST: {
+            s: v[-2] if len(v) > 1 else None for s, v in throughput.items()
+        },
+        catalogue.BLOCKERS_OPEN: {s: v["open"] for s, v in blockers.items()},
+        catalogue.BLOCKER_AGE: {
+            s: None if v["oldest_hours"] is None else v["oldest_hours"] * 3600
+            for s, v in blockers.items()
+        },
+        catalogue.WIP: {s: v["wip"] for s, v in wip.items()},
+        catalogue.WIP_LIMIT: {s: v["limit"] for s, v in wip.items()},
+    }
+    for spec, by_section in columns.items():
+        present = [value for value in by_section.values() if value is not None]
+        whole = max(present, default=None) if spec is catalogue.BLOCKER_AGE else None
+        if spec is not catalogue.BLOCKER_AGE and present:
+            whole = sum(present)
+        add(spec, (WHOLE,), whole)
+        for section, value in by_section.items():
+            if section in rollup.shown:
+                add(spec, (section,), value)

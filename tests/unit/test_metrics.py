@@ -1,0 +1,214 @@
+"""The metric catalogue: one factory, only allowed labels, updates from outcomes and figures."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from conductor.core.figures import figures
+from conductor.core.outcome import Observation, Outcome
+from conductor.instrument import Rollup, publish_figures, record_outcome
+from conductor.metrics import ALLOWED_LABELS, CATALOGUE, WHOLE, Metrics, Type, build_metrics
+from conductor.rehearse import rehearse_file
+from conductor.scorefile import load_score
+from schemas import Cue, Score
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PROMETHEUS_LABELS = {"le"}
+"""Labels prometheus-client adds itself (histogram buckets)."""
+
+
+@pytest.fixture(scope="module")
+def score() -> Score:
+    return load_score(EXAMPLES / "score.yaml")
+
+
+def small_quality(score: Score) -> Score:
+    """The example score with its quality section declared at two people."""
+    data = score.model_dump(mode="json")
+    for section in data["sections"]:
+        if section["id"] == "quality":
+            section["size"] = 2
+    return Score.model_validate(data)
+
+
+def cue(to: dict[str, str], kind: str = "hold") -> Cue:
+    return Cue.model_validate(
+        {
+            "id": f"cue-{kind}-{next(iter(to.values()))}",
+            "kind": kind,
+            "ensemble": "harbor",
+            "score": "harbor-launch",
+            "to": to,
+            "subject": "t-1",
+            "at": "2026-03-05T10:00:00Z",
+            "severity": "warn",
+            "reason": "blocked for two days",
+            "caused_by": ["e-1"],
+        }
+    )
+
+
+def exercised_registry(score: Score) -> CollectorRegistry:
+    return exercised(score).registry
+
+
+def exercised(score: Score) -> Metrics:
+    """Metrics in a fresh registry where every metric of the catalogue has a sample."""
+    registry = CollectorRegistry()
+    metrics = build_metrics(registry)
+    rollup = Rollup.of(score)
+    outcome = Outcome(
+        "e-1",
+        cues=[
+            cue({"role": "platform-dev"}),
+            cue({"section": "product"}),
+            cue({"ensemble": "harbor"}),
+        ],
+        observations=[
+            Observation("cycle_time_seconds", "platform", 7200),
+            Observation("decision_latency_seconds", None, 86_400),
+        ],
+    )
+    record_outcome(metrics, rollup, "harbor", outcome)
+    record_outcome(metrics, rollup, "harbor", Outcome("e-1", duplicate=True))
+    record_outcome(metrics, None, WHOLE, Outcome("e-2", rejection="type: unknown"))
+    metrics.log_offset.set(3)
+    metrics.deliveries.labels("webhook").inc()
+    metrics.delivery_failures.labels("webhook").inc()
+    metrics.delivery_lag.labels("webhook").observe(0.2)
+    metrics.delivery_pending.labels("webhook").set(0)
+    with (EXAMPLES / "events.jsonl").open("rb") as lines:
+        engine = rehearse_file(score, lines, None).rehearsal.ensembles.engines["harbor"]
+    publish_figures(metrics, rollup, figures(engine))
+    return metrics
+
+
+def test_every_metric_carries_only_allowed_labels(score: Score) -> None:
+    for spec in CATALOGUE:
+        assert set(spec.labels) <= ALLOWED_LABELS, spec.name
+    exposed = generate_latest(exercised_registry(score)).decode()
+    seen = set()
+    for family in text_string_to_metric_families(exposed):
+        for sample in family.samples:
+            extra = set(sample.labels) - ALLOWED_LABELS - PROMETHEUS_LABELS
+            assert not extra, f"{sample.name} has labels outside the allowed set: {extra}"
+            seen.add(family.name)
+    assert seen, "nothing was exposed"
+
+
+def test_the_registry_holds_exactly_the_catalogue(score: Score) -> None:
+    families = {family.name for family in exercised_registry(score).collect()}
+    expected = {spec.name.removesuffix("_total") for spec in CATALOGUE}
+    assert families == expected
+
+
+def test_histograms_document_their_buckets() -> None:
+    for spec in CATALOGUE:
+        assert (spec.buckets is not None) == (spec.type is Type.HISTOGRAM), spec.name
+
+
+def test_outcome_counts_cues_events_and_observations(score: Score) -> None:
+    registry = exercised_registry(score)
+    value = registry.get_sample_value
+    role = {"ensemble": "harbor", "kind": "hold", "section": "platform", "role": "platform-dev"}
+    assert value("conductor_cues_total", role) == 1
+    section = {"ensemble": "harbor", "kind": "hold", "section": "product", "role": ""}
+    assert value("conductor_cues_total", section) == 1
+    whole = {"ensemble": "harbor", "kind": "hold", "section": "", "role": ""}
+    assert value("conductor_cues_total", whole) == 1
+    assert value("conductor_events_accepted_total", {"ensemble": "harbor"}) == 1
+    assert value("conductor_events_duplicate_total", {"ensemble": "harbor"}) == 1
+    assert value("conductor_events_rejected_total", {"ensemble": ""}) == 1
+    bucket = {"ensemble": "harbor", "section": "platform", "le": "14400.0"}
+    assert value("conductor_cycle_time_seconds_bucket", bucket) == 1
+    latency = {"ensemble": "harbor", "section": ""}
+    assert value("conductor_decision_latency_seconds_sum", latency) == 86_400
+
+
+def example_figures(score: Score) -> dict[str, Any]:
+    with (EXAMPLES / "events.jsonl").open("rb") as lines:
+        return figures(rehearse_file(score, lines, None).rehearsal.ensembles.engines["harbor"])
+
+
+def test_figures_become_gauges(score: Score) -> None:
+    value = exercised_registry(score).get_sample_value
+    expected = example_figures(score)
+    standup = {"ensemble": "harbor", "cadence": "standup"}
+    cadence = expected["cadences"]["standup"]
+    assert value("conductor_cadence_occurrences_due", standup) == cadence["due"] > 0
+    assert value("conductor_cadence_occurrences_held", standup) == cadence["held"]
+    assert value("conductor_cadence_adherence_ratio", standup) == cadence["adherence"]
+    wip = expected["wip"]
+    for section in ("platform", "product", "quality"):
+        labels = {"ensemble": "harbor", "section": section}
+        assert value("conductor_wip_items", labels) == wip[section]["wip"]
+    whole = {"ensemble": "harbor", "section": ""}
+    assert value("conductor_wip_items", whole) == sum(v["wip"] for v in wip.values())
+    assert value("conductor_wip_limit_items", whole) == 4 + 5 + 3
+    for milestone, values in expected["milestones"].items():
+        labels = {"ensemble": "harbor", "milestone": milestone}
+        reached = values["status"] == "reached"
+        assert value("conductor_milestone_reached", labels) == reached
+        assert value("conductor_milestone_progress_ratio", labels) == values["progress"]
+    commitment = {"ensemble": "harbor", "commitment": "public-launch"}
+    outlook = expected["commitments"]["public-launch"]
+    assert value("conductor_commitment_confidence_target", commitment) == 0.7
+    assert value("conductor_commitment_in_breakdown", commitment) == outlook["in_breakdown"]
+    probability = outlook["forecast"]["probability"]
+    assert value("conductor_commitment_forecast_probability", commitment) == probability
+
+
+def test_small_sections_roll_up_into_the_ensemble(score: Score) -> None:
+    small = small_quality(score)
+    registry = CollectorRegistry()
+    metrics = build_metrics(registry)
+    rollup = Rollup.of(small)
+    outcome = Outcome(
+        "e-1",
+        cues=[cue({"role": "quality-dev"}), cue({"section": "quality"})],
+        observations=[Observation("cycle_time_seconds", "quality", 3600)],
+    )
+    record_outcome(metrics, rollup, "harbor", outcome)
+    with (EXAMPLES / "events.jsonl").open("rb") as lines:
+        engine = rehearse_file(small, lines, None).rehearsal.ensembles.engines["harbor"]
+    publish_figures(metrics, rollup, figures(engine))
+    exposed = generate_latest(registry).decode()
+    assert 'section="quality"' not in exposed
+    assert 'role="quality-dev"' not in exposed
+    whole = {"ensemble": "harbor", "kind": "hold", "section": "", "role": ""}
+    assert registry.get_sample_value("conductor_cues_total", whole) == 2
+    assert (
+        registry.get_sample_value(
+            "conductor_cycle_time_seconds_count", {"ensemble": "harbor", "section": ""}
+        )
+        == 1
+    )
+    total = sum(v["wip"] for v in figures(engine)["wip"].values())
+    assert (
+        registry.get_sample_value("conductor_wip_items", {"ensemble": "harbor", "section": ""})
+        == total
+    )
+
+
+def test_a_larger_minimum_group_size_hides_more_sections(score: Score) -> None:
+    assert Rollup.of(score, min_group_size=5).shown == frozenset({"product"})
+    assert Rollup.of(score).shown == frozenset({"platform", "product", "quality"})
+
+
+def test_republished_figures_leave_no_stale_series(score: Score) -> None:
+    metrics = exercised(score)
+    wip = {"ensemble": "harbor", "section": ""}
+    assert metrics.registry.get_sample_value("conductor_wip_items", wip) is not None
+    metrics.figures.publish("harbor", {})
+    assert metrics.registry.get_sample_value("conductor_wip_items", wip) is None
+
+
+def test_a_second_registry_is_independent(score: Score) -> None:
+    first, second = CollectorRegistry(), CollectorRegistry()
+    build_metrics(first).log_offset.set(7)
+    build_metrics(second)
+    assert first.get_sample_value("conductor_log_offset") == 7
+    assert second.get_sample_value("conductor_log_offset") == 0

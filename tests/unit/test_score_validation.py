@@ -1,0 +1,157 @@
+"""Every score problem is caught and named by its path."""
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conductor.errors import InvalidScore
+from conductor.scorefile import load_score
+
+EXAMPLE = yaml.safe_load((Path(__file__).parents[2] / "examples" / "score.yaml").read_text())
+
+
+def problems(tmp_path: Path, data: Any) -> list[str]:
+    path = tmp_path / "score.json"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(InvalidScore) as caught:
+        load_score(path)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def example() -> dict[str, Any]:
+    return copy.deepcopy(EXAMPLE)
+
+
+def test_example_score_is_valid() -> None:
+    score = load_score(Path(__file__).parents[2] / "examples" / "score.yaml")
+    assert score.ensemble == "harbor"
+    assert len(score.milestones) == 8
+
+
+def test_unknown_section_reference(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][3]["section"] = "marketing"
+    assert "milestones[3].section: unknown section 'marketing'" in problems(tmp_path, data)
+
+
+def test_unknown_role(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][0]["owner"] = "cto"
+    assert problems(tmp_path, data) == ["milestones[0].owner: unknown role 'cto'"]
+
+
+def test_unknown_dependency(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][3]["depends_on"] = ["api-contract", "ghost"]
+    assert problems(tmp_path, data) == ["milestones[3].depends_on[1]: unknown milestone 'ghost'"]
+
+
+def test_unknown_milestone_in_commitment(tmp_path: Path) -> None:
+    data = example()
+    data["commitments"][0]["milestones"] = ["launch", "moon"]
+    assert problems(tmp_path, data) == ["commitments[0].milestones[1]: unknown milestone 'moon'"]
+
+
+def test_unknown_section_in_cadence_and_wip_limit(tmp_path: Path) -> None:
+    data = example()
+    data["cadences"][1]["sections"] = ["platform", "legal"]
+    data["tempo"]["wip_limit"]["legal"] = 2
+    assert problems(tmp_path, data) == [
+        "tempo.wip_limit.legal: unknown section 'legal'",
+        "cadences[1].sections[1]: unknown section 'legal'",
+    ]
+
+
+def test_dependency_cycle_is_printed(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][0]["depends_on"] = ["launch"]
+    found = problems(tmp_path, data)
+    # launch -> acceptance reaches api-contract through ledger, payments and portal-ui.
+    assert len(found) == 3
+    for problem in found:
+        assert problem.startswith("milestones[")
+        cycle = problem.split(".depends_on: dependency cycle: ")[1].split(" -> ")
+        assert cycle[0] == cycle[-1]
+        assert {"api-contract", "launch", "acceptance"} <= set(cycle)
+
+
+def test_self_dependency_is_a_cycle(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][3]["depends_on"] = ["design-system"]
+    assert problems(tmp_path, data) == [
+        "milestones[3].depends_on: dependency cycle: design-system -> design-system"
+    ]
+
+
+def test_duplicate_ids(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"].append(copy.deepcopy(data["milestones"][0]))
+    data["cadences"][2]["id"] = "standup"
+    data["sections"][2]["roles"].append("designer")
+    assert problems(tmp_path, data) == [
+        "sections[2].roles[2]: duplicate role id 'designer' (already in section 'product')",
+        "cadences[2].id: duplicate cadence id 'standup'",
+        "milestones[8].id: duplicate milestone id 'api-contract'",
+    ]
+
+
+def test_invalid_rrule(tmp_path: Path) -> None:
+    data = example()
+    data["cadences"][0]["rrule"] = "FREQ=SOMETIMES"
+    found = problems(tmp_path, data)
+    assert len(found) == 1
+    assert found[0].startswith("cadences[0].rrule: Value error, invalid RRULE: ")
+    assert "SOMETIMES" in found[0]
+
+
+def test_due_date_before_starts(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][0]["due"] = "2026-02-27"
+    assert problems(tmp_path, data) == [
+        "milestones[0].due: due date 2026-02-27 is before the score starts (2026-03-02)"
+    ]
+
+
+def test_role_owning_milestone_outside_its_section(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][0]["owner"] = "designer"
+    assert problems(tmp_path, data) == [
+        "milestones[0].owner: role 'designer' belongs to section 'product', "
+        "not to the milestone's section 'platform'"
+    ]
+
+
+def test_unknown_timezone_and_bad_types(tmp_path: Path) -> None:
+    data = example()
+    data["timezone"] = "Mars/Olympus"
+    data["milestones"][2]["estimate"] = 0
+    data["tempo"]["cycle"] = "weekly"
+    found = problems(tmp_path, data)
+    assert "timezone: Value error, unknown IANA timezone 'Mars/Olympus'" in found
+    assert "milestones[2].estimate: Input should be greater than or equal to 1" in found
+    assert any(problem.startswith("tempo.cycle: ") for problem in found)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][0]["owner"] = "cto"
+    data["milestones"][4]["depends_on"] = ["nowhere"]
+    data["milestones"][5]["due"] = "2020-01-01"
+    assert len(problems(tmp_path, data)) == 3
+
+
+def test_unknown_field_is_rejected(tmp_path: Path) -> None:
+    data = example()
+    data["milestones"][0]["assignee"] = "alice"
+    assert problems(tmp_path, data) == ["milestones[0].assignee: Extra inputs are not permitted"]
+
+
+def test_not_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "score.yaml"
+    path.write_text("score: [unclosed\n")
+    with pytest.raises(InvalidScore) as caught:
+        load_score(path)
+    assert caught.value.problems[0].message.startswith("not valid YAML/JSON")
