@@ -25,6 +25,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
+	$(BIN)/python -m bench.streams
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -18,7 +18,7 @@ from faust.streams import _current_event
 from faust.types import EventT, StreamT
 from faust.types.tuples import TP
 
-from conductor.core import EnsembleEngine, tick_for
+from conductor.core import EnsembleEngine, Outcome, tick_for
 from schemas import Cue
 from streams.config import WorkerConfig
 from streams.fold import Live, LiveEngines, SnapshotPolicy, check, decode_snapshot, encode_snapshot
@@ -97,7 +97,7 @@ class ConductorApp:
         self.metrics = WorkerMetrics(self.app, names.events)
         self.app.agent(self.events, name="conduct")(self._conduct)
         self.app.timer(config.tick_interval, name="tick")(self._tick)
-        self.app.page("/metrics")(self.metrics.handler())
+        self.app.page("/metrics")(self.metrics.handler(self._engines))
         self.app.on_partitions_revoked.connect(self._on_revoked)
 
     async def _conduct(self, stream: StreamT[bytes]) -> None:
@@ -110,10 +110,12 @@ class ConductorApp:
         self.metrics.seen(message.partition, message.offset)
         checked = check(message.key, event.value)
         if isinstance(checked, str):
+            self.metrics.record(None, Outcome("", rejection=checked))
             await self._reject(event, checked)
             return
         live = self._live(checked.ensemble, message.partition)
         outcome = live.engine.apply(checked)
+        self.metrics.record(live.engine, outcome)
         if outcome.rejection is not None:
             await self._reject(event, outcome.rejection)
             return
@@ -226,6 +228,9 @@ class ConductorApp:
                 live = decode_snapshot(raw)
                 if live.partition in mine:
                     self.live.add(ensemble, live)
+
+    def _engines(self) -> list[EnsembleEngine]:
+        return [live.engine for live in self.live.by_ensemble.values()]
 
     def assigned_partitions(self) -> set[int]:
         assignment: set[TP] = self.app.consumer.assignment()

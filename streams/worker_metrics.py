@@ -1,10 +1,11 @@
-"""What only a Kafka worker can tell: consumer lag per partition and dead-lettered messages.
+"""A worker's `/metrics`: the catalogue shared with the embedded runtime, plus what only a
+Kafka worker can tell (consumer lag per partition, dead-lettered messages).
 
-Served on the worker's web port at `/metrics`, from a registry of its own (never the
-process-global default one).
+Everything lives in a registry of the worker's own (never the process-global default one).
+Tempo and alignment figures are computed from the live engines when Prometheus scrapes.
 """
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 
 import faust
 from faust.types.tuples import TP
@@ -12,6 +13,11 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from conductor.core import EnsembleEngine, Outcome
+from conductor.core.figures import figures
+from conductor.instrument import Rollup, publish_figures, record_outcome
+from conductor.metrics import WHOLE, build_metrics
 
 DEAD_LETTERS = "conductor_worker_deadletter_total"
 CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
@@ -47,6 +53,8 @@ class _LagCollector(Collector):
 class WorkerMetrics:
     def __init__(self, app: faust.App, events_topic: str) -> None:
         self.registry = CollectorRegistry()
+        self.catalogue = build_metrics(self.registry)
+        self._rollups: dict[str, tuple[int, Rollup]] = {}
         self._offsets: dict[int, int] = {}
         self._dead_letters = Counter(
             DEAD_LETTERS.removesuffix("_total"),
@@ -55,17 +63,42 @@ class WorkerMetrics:
         )
         self.registry.register(_LagCollector(app, events_topic, self._offsets))
 
+    def record(self, engine: EnsembleEngine | None, outcome: Outcome) -> None:
+        """Count an event's outcome; `engine` is None for messages that are no event at all."""
+        if engine is None or not engine.has_score:
+            record_outcome(self.catalogue, None, WHOLE, outcome)
+            return
+        record_outcome(self.catalogue, self._rollup(engine), engine.state.ensemble, outcome)
+
+    def publish_figures(self, engines: Iterable[EnsembleEngine]) -> None:
+        for engine in engines:
+            if engine.has_score:
+                publish_figures(self.catalogue, self._rollup(engine), figures(engine))
+
+    def _rollup(self, engine: EnsembleEngine) -> Rollup:
+        """The score's rollup, rebuilt when a revision changes the score."""
+        generation = engine.state.generation
+        cached = self._rollups.get(engine.state.ensemble)
+        if cached is None or cached[0] != generation:
+            cached = self._rollups[engine.state.ensemble] = (
+                generation,
+                Rollup.of(engine.plan.score),
+            )
+        return cached[1]
+
     def seen(self, partition: int, offset: int) -> None:
         self._offsets[partition] = offset
 
     def dead_lettered(self) -> None:
         self._dead_letters.inc()
 
-    def handler(self) -> Callable[[View, Request], Awaitable[Response]]:
+    def handler(
+        self, engines: Callable[[], Iterable[EnsembleEngine]]
+    ) -> Callable[[View, Request], Awaitable[Response]]:
         """The `/metrics` page for Faust's web server."""
-        registry = self.registry
 
         async def metrics(view: View, request: Request) -> Response:
-            return view.bytes(generate_latest(registry), content_type=_CONTENT_TYPE)
+            self.publish_figures(engines())
+            return view.bytes(generate_latest(self.registry), content_type=_CONTENT_TYPE)
 
         return metrics

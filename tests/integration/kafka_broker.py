@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ class Streams:
                 ],
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                cwd=self.logs,  # Faust keeps its data directory in the working directory
             )
         return process, port
 
@@ -137,6 +139,13 @@ class Streams:
             ]
 
         return asyncio.run(collect())
+
+    def metrics(self, port: int) -> dict[str, float]:
+        """A worker's `/metrics` samples, by name with labels."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+            text = reply.read().decode()
+        samples = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+        return {name: float(value) for name, value in samples}
 
     def wait_for_cues(self, expected: set[str], timeout: float = 120.0) -> list[Cue]:
         """Poll the cues topic until every expected id is there (or the time is up)."""

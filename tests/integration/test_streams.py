@@ -4,7 +4,6 @@ import asyncio
 import signal
 import subprocess
 import time
-import urllib.request
 from datetime import datetime
 
 from kafka_broker import CONDUCTOR, Streams, stop
@@ -108,12 +107,17 @@ def test_several_ensembles_and_bad_messages(streams: Streams) -> None:
     third = len(good) // 3
     _publish(streams, [*good[:third], *bad, *good[third:]])
     expected = rehearsed(log)
-    worker, _ = streams.start_worker()
+    worker, port = streams.start_worker()
     try:
         got = streams.wait_for_cues({cue.id for cue in expected})
+        metrics = streams.metrics(port)
     finally:
         stop(worker)
     _assert_same_cues(got, expected)
+    assert metrics["conductor_worker_deadletter_total"] == len(bad)
+    accepted = sum(v for k, v in metrics.items() if k.startswith("conductor_events_accepted_total"))
+    assert accepted >= len(log)
+    assert metrics['conductor_events_accepted_total{ensemble="team-0"}'] > 0
     letters = asyncio.run(_dead_letters(streams))
     assert sorted(value for value, _ in letters) == sorted(value for _, value in bad)
     reasons = {value: headers["reason"] for value, headers in letters}
@@ -172,7 +176,7 @@ def test_two_workers_share_the_partitions(streams: Streams) -> None:
         _publish(streams, _messages(log))
         expected = rehearsed(log)
         got = streams.wait_for_cues({cue.id for cue in expected})
-        assigned = [_assigned(one_port), _assigned(two_port)]
+        assigned = [_assigned(streams, one_port), _assigned(streams, two_port)]
     finally:
         stop(one)
         stop(two)
@@ -181,14 +185,13 @@ def test_two_workers_share_the_partitions(streams: Streams) -> None:
     assert assigned[0] | assigned[1] == {0, 1, 2, 3}
 
 
-def _assigned(port: int) -> set[int]:
+def _assigned(streams: Streams, port: int) -> set[int]:
     """The events partitions a worker reports lag for on its /metrics: its assignment."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
-        text = reply.read().decode()
+    prefix = 'conductor_worker_consumer_lag_messages{partition="'
     return {
-        int(line.split('partition="')[1].split('"')[0])
-        for line in text.splitlines()
-        if line.startswith("conductor_worker_consumer_lag_messages{")
+        int(name[len(prefix) :].split('"')[0])
+        for name in streams.metrics(port)
+        if name.startswith(prefix)
     }
 
 
