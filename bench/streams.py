@@ -12,6 +12,7 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -127,6 +128,7 @@ def main() -> None:
     )
     try:
         time.sleep(1.0)
+        scratch = tempfile.mkdtemp(prefix="bench-streams-")
         topic = "conductor.events"
         step("generating events")
         messages = events()
@@ -154,6 +156,7 @@ def main() -> None:
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                cwd=scratch,  # Faust's data directory
             ),
             broker,
             "bench-bare",
@@ -180,6 +183,7 @@ def main() -> None:
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                cwd=scratch,  # Faust's data directory
             ),
             broker,
             "bench-conductor",
