@@ -32,6 +32,7 @@ test: lint prometheus
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.streams
 
 clean:
 	rm -rf $(VENV) build *.egg-info

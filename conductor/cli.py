@@ -147,3 +147,14 @@ def export_schemas(directory: Annotated[Path, typer.Argument(help="where to writ
     for name, schema in json_schemas().items():
         (directory / name).write_text(render(schema), encoding="utf-8")
         typer.echo(f"wrote {directory / name}")
+
+
+def _register_streams() -> None:
+    from streams.commands import cues, publish, worker
+
+    app.command()(worker)
+    app.command()(publish)
+    app.command()(cues)
+
+
+_register_streams()

@@ -1,5 +1,7 @@
-"""Fixtures for real servers (runtime, webhook receiver, Prometheus) live in their own module."""
+"""Fixtures for real servers live in their own modules: the runtime, a webhook receiver and
+Prometheus in runtime_servers, the Tansu Kafka broker and Faust workers in kafka_broker."""
 
+from kafka_broker import kafka_broker, streams
 from runtime_servers import runtime_process, webhook
 
-__all__ = ["runtime_process", "webhook"]
+__all__ = ["kafka_broker", "runtime_process", "streams", "webhook"]

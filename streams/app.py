@@ -1,0 +1,242 @@
+"""The Faust app: one agent folds `events` into engines, a timer appends ticks.
+
+The agent reads raw bytes so that anything invalid, even non-JSON, reaches the dead-letter
+topic with its reason instead of stopping the worker.
+"""
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, cast
+
+import faust
+from faust.streams import _current_event
+from faust.types import EventT, StreamT
+from faust.types.tuples import TP
+
+from conductor.core import EnsembleEngine, Outcome, tick_for
+from schemas import Cue
+from streams.config import WorkerConfig
+from streams.fold import Live, LiveEngines, SnapshotPolicy, check, decode_snapshot, encode_snapshot
+from streams.topics import SNAPSHOT_TABLE
+from streams.worker_metrics import WorkerMetrics
+
+log = logging.getLogger(__name__)
+
+
+def _raw_topic(app: faust.App, name: str, config: WorkerConfig) -> Any:
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=config.partitions,
+        replicas=config.replication,
+    )
+
+
+@contextmanager
+def _as_part_of(event: EventT[bytes]) -> Iterator[None]:
+    """Let a timer write the table as if processing `event` (of the same partition).
+
+    Faust routes a table write to the changelog partition and store of the current event;
+    outside an agent there is none, so the snapshot of an idle ensemble borrows its newest
+    pending event, which is in the ensemble's own partition.
+    """
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+class ConductorApp:
+    """The app and the state its agent and timer share."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        timeouts = config.timeouts
+        self.app = faust.App(
+            config.app_id,
+            broker=config.broker,
+            store=config.store,
+            autodiscover=False,
+            topic_partitions=config.partitions,
+            topic_replication_factor=config.replication,
+            table_standby_replicas=config.standby_replicas,
+            web_host=config.web_host,
+            web_bind=config.web_host,
+            web_port=config.web_port,
+            producer_acks=-1,
+            broker_session_timeout=timeouts.session,
+            broker_heartbeat_interval=timeouts.heartbeat,
+            broker_rebalance_timeout=timeouts.rebalance,
+            broker_request_timeout=timeouts.request,
+            broker_commit_interval=timeouts.commit_interval,
+            # Unsnapshotted events are never acked on the way out: the next owner of the
+            # partition folds them again, so a stopping worker need not wait for them.
+            stream_wait_empty=False,
+        )
+        names = config.topics
+        self.events = _raw_topic(self.app, names.events, config)
+        self.cues = _raw_topic(self.app, names.cues, config)
+        self.deadletter = _raw_topic(self.app, names.deadletter, config)
+        self.table = self.app.Table(
+            SNAPSHOT_TABLE,
+            partitions=config.partitions,
+            key_type=bytes,  # bytes types make Faust use the raw codec both ways
+            value_type=bytes,
+        )
+        self.live = LiveEngines()
+        self.policy = SnapshotPolicy(config.snapshot_every, config.snapshot_after)
+        self.metrics = WorkerMetrics(self.app, names.events)
+        self.app.agent(self.events, name="conduct")(self._conduct)
+        self.app.timer(config.tick_interval, name="tick")(self._tick)
+        self.app.page("/metrics")(self.metrics.handler(self._engines))
+        self.app.on_partitions_revoked.connect(self._on_revoked)
+
+    async def _conduct(self, stream: StreamT[bytes]) -> None:
+        manual: StreamT[bytes] = stream.noack()  # type: ignore[attr-defined]  # not on StreamT
+        async for event in manual.events():
+            await self.handle(event)
+
+    async def handle(self, event: EventT[bytes]) -> None:
+        message = event.message
+        self.metrics.seen(message.partition, message.offset)
+        checked = check(message.key, event.value)
+        if isinstance(checked, str):
+            self.metrics.record(None, Outcome("", rejection=checked))
+            await self._reject(event, checked)
+            return
+        live = self._live(checked.ensemble, message.partition)
+        outcome = live.engine.apply(checked)
+        self.metrics.record(live.engine, outcome)
+        if outcome.rejection is not None:
+            await self._reject(event, outcome.rejection)
+            return
+        if outcome.duplicate:
+            event.ack()
+            return
+        for cue in outcome.cues:
+            live.sent.append(await self._send_cue(cue))
+        live.pending.append(event)
+        if live.dirty_since is None:
+            live.dirty_since = time.monotonic()
+        await self._snapshot_due(message.partition)
+        await self._maybe_tick(live)  # a clock far ahead catches up tick by tick, not per second
+
+    def _live(self, ensemble: str, partition: int) -> Live:
+        live = self.live.get(ensemble)
+        if live is None:
+            raw = self.table.get(ensemble.encode())
+            live = (
+                decode_snapshot(raw)
+                if raw is not None
+                else Live(EnsembleEngine.new(ensemble), partition)
+            )
+            live.partition = partition
+            self.live.add(ensemble, live)
+        return live
+
+    async def _send_cue(self, cue: Cue) -> Any:
+        return await self.cues.send(
+            key=cue.ensemble.encode(), value=cue.model_dump_json().encode(), force=True
+        )
+
+    async def _reject(self, event: EventT[bytes], reason: str) -> None:
+        message = event.message
+        await self.deadletter.send(
+            key=message.key,
+            value=event.value,
+            headers=[
+                ("reason", reason.encode()),
+                ("source-topic", message.topic.encode()),
+                ("source-partition", str(message.partition).encode()),
+                ("source-offset", str(message.offset).encode()),
+            ],
+            force=True,
+        )
+        self.metrics.dead_lettered()
+        log.info(
+            "dead-lettered %s[%d]@%d: %s", message.topic, message.partition, message.offset, reason
+        )
+        event.ack()
+
+    async def _snapshot_due(self, partition: int) -> None:
+        """Snapshot the ensembles of the current event's partition whose turn has come.
+
+        Only that partition: a table write goes to the changelog partition of the event
+        being processed, which is also the partition of these ensembles.
+        """
+        now = time.monotonic()
+        for live in self.live.in_partition(partition):
+            if self.policy.due(live, now):
+                await self._snapshot(live)
+
+    async def _snapshot(self, live: Live) -> None:
+        sent, live.sent = live.sent, []
+        if sent:
+            await asyncio.gather(*sent)
+        self.table[live.engine.state.ensemble.encode()] = encode_snapshot(live)
+        pending, live.pending, live.dirty_since = live.pending, [], None
+        for event in pending:
+            event.ack()
+
+    async def _tick(self) -> None:
+        """Snapshot idle ensembles, then append a `clock.tick` for every ensemble whose next
+        deadline has passed."""
+        now = time.monotonic()
+        for live in list(self.live.by_ensemble.values()):
+            if self.policy.due(live, now):
+                with _as_part_of(cast(EventT[bytes], live.pending[-1])):
+                    await self._snapshot(live)
+        self._load_quiet_ensembles()
+        for live in list(self.live.by_ensemble.values()):
+            await self._maybe_tick(live)
+
+    async def _maybe_tick(self, live: Live) -> None:
+        """If the clock has passed the ensemble's next deadline, append one tick a second
+        before now: it fires every deadline before now at once, however far behind.
+
+        Never a tick *at* now: with the event clock, deadlines at the newest event's instant
+        stay for the events that may share that instant, as in a replay without ticks.
+        """
+        deadline = live.engine.next_deadline()
+        if deadline is None or (live.ticked is not None and deadline <= live.ticked):
+            return
+        now = self.config.clock.now(live.engine)
+        if deadline < now:
+            ensemble = live.engine.state.ensemble
+            tick = tick_for(ensemble, now - timedelta(seconds=1))
+            await self.events.send(
+                key=ensemble.encode(), value=tick.model_dump_json().encode(), force=True
+            )
+            live.ticked = tick.occurred_at
+
+    def _load_quiet_ensembles(self) -> None:
+        """Engines for snapshotted ensembles of our partitions that had no event since
+        this worker got them: their deadlines must tick too."""
+        mine = self.assigned_partitions()
+        for key, raw in list(self.table.items()):
+            ensemble = key.decode()
+            if self.live.get(ensemble) is None:
+                live = decode_snapshot(raw)
+                if live.partition in mine:
+                    self.live.add(ensemble, live)
+
+    def _engines(self) -> list[EnsembleEngine]:
+        return [live.engine for live in self.live.by_ensemble.values()]
+
+    def assigned_partitions(self) -> set[int]:
+        assignment: set[TP] = self.app.consumer.assignment()
+        return {tp.partition for tp in assignment if tp.topic == self.events.get_topic_name()}
+
+    def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        (revoked,) = args  # the set of revoked topic partitions
+        topic = self.events.get_topic_name()
+        self.live.drop_partitions({tp.partition for tp in revoked if tp.topic == topic})

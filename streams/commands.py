@@ -1,0 +1,117 @@
+"""The `conductor worker|publish|cues` commands (registered on the main CLI)."""
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from conductor.errors import InvalidScore
+from conductor.rehearse import cue_table
+from conductor.scorefile import load_score
+from schemas import Cue
+from streams.clock import parse_clock
+from streams.config import Timeouts, WorkerConfig
+from streams.cuereader import read_cues
+from streams.publish import publish_log
+from streams.topics import DEFAULT_PREFIX, TopicNames, ensure_topics
+
+Broker = Annotated[str, typer.Option("--broker", help="kafka://HOST:PORT")]
+Prefix = Annotated[str, typer.Option("--prefix", help="topic name prefix")]
+
+
+def worker(
+    broker: Broker,
+    partitions: Annotated[int, typer.Option(help="partitions of the topics it creates")] = 4,
+    store: Annotated[str, typer.Option(help="memory:// or rocksdict://DIR")] = "memory://",
+    app_id: Annotated[str, typer.Option("--app-id", help="Faust app id (consumer group)")] = (
+        "conductor"
+    ),
+    prefix: Prefix = DEFAULT_PREFIX,
+    replication: Annotated[int, typer.Option(help="replication factor of new topics")] = 1,
+    web_port: Annotated[int, typer.Option("--web-port", help="port of /metrics")] = 6066,
+    clock: Annotated[
+        str, typer.Option(help="wall, event (tick by event time), or a fixed ISO time")
+    ] = "wall",
+    snapshot_every: Annotated[int, typer.Option(help="events per state snapshot")] = 200,
+    short_timeouts: Annotated[
+        bool, typer.Option(help="short Faust session/rebalance timeouts (tests, one host)")
+    ] = False,
+    loglevel: Annotated[str, typer.Option()] = "info",
+) -> None:
+    """Run a Kafka stream worker: fold conductor.events, send cues, dead-letter bad input."""
+    from streams.run import run_worker  # imports Faust only for this command
+
+    try:
+        ticking = parse_clock(clock)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    config = WorkerConfig(
+        broker=broker,
+        app_id=app_id,
+        prefix=prefix,
+        partitions=partitions,
+        replication=replication,
+        store=store,
+        web_port=web_port,
+        clock=ticking,
+        snapshot_every=snapshot_every,
+        timeouts=Timeouts.short() if short_timeouts else Timeouts(),
+    )
+    run_worker(config, loglevel)
+
+
+def publish(
+    broker: Broker,
+    log: Annotated[Path | None, typer.Argument(help="events, JSON Lines (default: stdin)")] = None,
+    score: Annotated[
+        Path | None, typer.Option(help="publish this score's score.published first")
+    ] = None,
+    prefix: Prefix = DEFAULT_PREFIX,
+    partitions: Annotated[int, typer.Option(help="partitions if the topic is created")] = 4,
+) -> None:
+    """Validate a log line by line and publish the valid events keyed by ensemble."""
+    loaded = None
+    if score is not None:
+        try:
+            loaded = load_score(score)
+        except InvalidScore as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from None
+    topic = TopicNames(prefix).events
+    lines = log.read_bytes().splitlines() if log is not None else sys.stdin.buffer
+    asyncio.run(ensure_topics(broker, [topic], partitions))
+    report = asyncio.run(publish_log(broker, topic, loaded, lines))
+    for bad in report.bad_lines:
+        typer.echo(f"not published: {bad}", err=True)
+    typer.echo(f"published {report.published} events to {topic}, {len(report.bad_lines)} bad lines")
+    raise typer.Exit(1 if report.bad_lines else 0)
+
+
+def cues(
+    broker: Broker,
+    follow: Annotated[bool, typer.Option(help="keep printing new cues")] = False,
+    output: Annotated[str, typer.Option("--format", help="table or jsonl")] = "table",
+    prefix: Prefix = DEFAULT_PREFIX,
+) -> None:
+    """Print the cues in the cues topic, each id once, then exit (or keep following)."""
+    if output not in {"table", "jsonl"}:
+        raise typer.BadParameter(f"format: {output!r} is neither 'table' nor 'jsonl'")
+    asyncio.run(_print_cues(broker, TopicNames(prefix).cues, follow, output == "jsonl"))
+
+
+async def _print_cues(broker: str, topic: str, follow: bool, as_jsonl: bool) -> None:
+    collected: list[Cue] = []
+    async for cue in read_cues(broker, topic, follow):
+        if as_jsonl:
+            sys.stdout.write(cue.model_dump_json() + "\n")
+            sys.stdout.flush()
+        elif follow:
+            Console(width=160).print(cue_table([cue], "UTC"))
+        else:
+            collected.append(cue)
+    if not as_jsonl and not follow:
+        collected.sort(key=lambda cue: (cue.at, cue.id))
+        Console(width=160).print(cue_table(collected, "UTC"))

@@ -1,0 +1,44 @@
+"""Settings of a Conductor worker (every Faust timeout is configurable: tests want short ones)."""
+
+from dataclasses import dataclass, field
+
+from streams.clock import Clock, WallClock
+from streams.topics import DEFAULT_PREFIX, TopicNames
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Faust's defaults; clusters with slow rebalances want them, tests want them short."""
+
+    session: float = 60.0
+    heartbeat: float = 3.0
+    rebalance: float = 60.0
+    request: float = 90.0
+    commit_interval: float = 2.8
+
+    @classmethod
+    def short(cls) -> "Timeouts":
+        """What made restarts after `kill -9` take seconds on a test broker."""
+        return cls(session=6.0, heartbeat=1.0, rebalance=10.0, request=30.0, commit_interval=1.0)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    broker: str
+    app_id: str = "conductor"
+    prefix: str = DEFAULT_PREFIX
+    partitions: int = 4
+    replication: int = 1
+    store: str = "memory://"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    clock: Clock = field(default_factory=WallClock)
+    tick_interval: float = 1.0
+    snapshot_every: int = 200
+    snapshot_after: float = 1.0
+    standby_replicas: int = 1
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+    @property
+    def topics(self) -> TopicNames:
+        return TopicNames(self.prefix)

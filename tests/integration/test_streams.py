@@ -1,0 +1,229 @@
+"""Kafka workers on a real broker give the cues a rehearsal of the same log gives."""
+
+import asyncio
+import signal
+import subprocess
+import time
+from datetime import datetime
+
+from kafka_broker import CONDUCTOR, Streams, stop
+from streams_logs import (
+    EXAMPLES,
+    as_lines,
+    example_log,
+    example_score,
+    generated_log,
+    rehearsed,
+    with_horizon,
+)
+
+from schemas import Cue, Event
+from streams.cuereader import read_records, read_topic
+from streams.publish import Message, publish
+from streams.topics import ensure_topics
+
+
+def _publish(streams: Streams, items: list[Message], partitions: int = 4) -> None:
+    asyncio.run(ensure_topics(streams.broker, [streams.events], partitions))
+    asyncio.run(publish(streams.broker, streams.events, items))
+
+
+def _keyed(lines: list[bytes], ensembles: list[str]) -> list[Message]:
+    return [(ensemble.encode(), line) for line, ensemble in zip(lines, ensembles, strict=True)]
+
+
+def _messages(events: list[Event]) -> list[Message]:
+    return _keyed(as_lines(events), [event.ensemble for event in events])
+
+
+def _assert_same_cues(got: list[Cue], expected: list[Cue]) -> None:
+    by_id: dict[str, Cue] = {}
+    for cue in got:
+        assert by_id.setdefault(cue.id, cue) == cue, f"cue {cue.id} sent twice, differently"
+    wanted = {cue.id: cue for cue in expected}
+    missing = [f"{c.ensemble} {c.kind.value} {c.at}" for i, c in wanted.items() if i not in by_id]
+    extra = [f"{c.ensemble} {c.kind.value} {c.at}" for i, c in by_id.items() if i not in wanted]
+    assert (missing, extra) == ([], []), f"{len(missing)} missing, {len(extra)} unexpected"
+    assert sorted(by_id.values(), key=lambda c: c.id) == sorted(expected, key=lambda c: c.id)
+
+
+def test_example_log_gives_the_rehearsal_cues(streams: Streams) -> None:
+    log = with_horizon(example_log()[1:])  # `conductor publish --score` publishes the score
+    lines = b"".join(line + b"\n" for line in as_lines(log))
+    published = subprocess.run(
+        [
+            str(CONDUCTOR),
+            "publish",
+            "--broker",
+            streams.broker,
+            "--prefix",
+            streams.prefix,
+            "--score",
+            str(EXAMPLES / "score.yaml"),
+        ],
+        input=lines,
+        capture_output=True,
+        check=True,
+    )
+    assert f"published {len(log) + 1} events".encode() in published.stdout
+    expected = rehearsed([example_log()[0], *log])
+    worker, _ = streams.start_worker()
+    try:
+        streams.wait_for_cues({cue.id for cue in expected})
+    finally:
+        stop(worker)
+    printed = subprocess.run(
+        [
+            str(CONDUCTOR),
+            "cues",
+            "--broker",
+            streams.broker,
+            "--prefix",
+            streams.prefix,
+            "--format",
+            "jsonl",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    got = [Cue.model_validate_json(line) for line in printed.stdout.splitlines()]
+    assert len(expected) > 50
+    _assert_same_cues(got, expected)
+
+
+def test_several_ensembles_and_bad_messages(streams: Streams) -> None:
+    log = with_horizon(generated_log(ensembles=3, days=40))
+    good = _messages(log)
+    bad: list[Message] = [
+        (b"team-0", b"not json at all"),
+        (b"team-1", b'{"id": "x1", "type": "task.started", "ensemble": "team-1"}'),
+        (
+            b"team-2",
+            b'{"id": "x2", "type": "task.exploded", "ensemble": "team-2",'
+            b' "occurred_at": "2026-03-03T10:00:00Z", "source": "t", "data": {}}',
+        ),
+        (b"team-0", good[5][1].replace(b'"ensemble":"team-', b'"ensemble":"other-')),
+    ]
+    third = len(good) // 3
+    _publish(streams, [*good[:third], *bad, *good[third:]])
+    expected = rehearsed(log)
+    worker, port = streams.start_worker()
+    try:
+        got = streams.wait_for_cues({cue.id for cue in expected})
+        metrics = streams.metrics(port)
+    finally:
+        stop(worker)
+    _assert_same_cues(got, expected)
+    assert metrics["conductor_worker_deadletter_total"] == len(bad)
+    accepted = sum(v for k, v in metrics.items() if k.startswith("conductor_events_accepted_total"))
+    assert accepted >= len(log)
+    assert metrics['conductor_events_accepted_total{ensemble="team-0"}'] > 0
+    letters = asyncio.run(_dead_letters(streams))
+    assert sorted(value for value, _ in letters) == sorted(value for _, value in bad)
+    reasons = {value: headers["reason"] for value, headers in letters}
+    assert "Invalid JSON" in reasons[bad[0][1]]
+    assert "data: Field required" in reasons[bad[1][1]] or "occurred_at" in reasons[bad[1][1]]
+    assert "type:" in reasons[bad[2][1]] and "task.exploded" in reasons[bad[2][1]]
+    assert reasons[bad[3][1]].startswith("key:")
+    source = asyncio.run(_by_position(streams))
+    for value, headers in letters:
+        assert headers["source-topic"] == streams.events
+        position = (int(headers["source-partition"]), int(headers["source-offset"]))
+        assert source[position] == value
+
+
+async def _dead_letters(streams: Streams) -> list[tuple[bytes, dict[str, str]]]:
+    return [
+        (record.value, {key: value.decode() for key, value in record.headers})
+        async for record in read_records(streams.broker, f"{streams.prefix}deadletter")
+    ]
+
+
+async def _by_position(streams: Streams) -> dict[tuple[int, int], bytes]:
+    return {
+        (record.partition, record.offset): record.value
+        async for record in read_records(streams.broker, streams.events)
+    }
+
+
+def test_sigkill_mid_stream_loses_nothing(streams: Streams) -> None:
+    log = with_horizon(generated_log(ensembles=3, days=50))
+    messages = _messages(log)
+    half = len(messages) // 2
+    _publish(streams, messages[:half])
+    first, _ = streams.start_worker(snapshot_every=20)
+    while not streams.all_cues():  # kill it once it is under way
+        assert first.poll() is None
+        time.sleep(0.2)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    _publish(streams, messages[half:])
+    expected = rehearsed(log)
+    second, _ = streams.start_worker(snapshot_every=20)
+    try:
+        got = streams.wait_for_cues({cue.id for cue in expected})
+    finally:
+        stop(second)
+    _assert_same_cues(got, expected)
+
+
+def test_two_workers_share_the_partitions(streams: Streams) -> None:
+    log = with_horizon(generated_log(ensembles=6, days=30))
+    asyncio.run(ensure_topics(streams.broker, [streams.events], 4))
+    one, one_port = streams.start_worker()
+    two, two_port = streams.start_worker()
+    try:
+        _publish(streams, _messages(log))
+        expected = rehearsed(log)
+        got = streams.wait_for_cues({cue.id for cue in expected})
+        assigned = [_assigned(streams, one_port), _assigned(streams, two_port)]
+    finally:
+        stop(one)
+        stop(two)
+    _assert_same_cues(got, expected)
+    assert all(assigned), assigned
+    assert assigned[0] | assigned[1] == {0, 1, 2, 3}
+
+
+def _assigned(streams: Streams, port: int) -> set[int]:
+    """The events partitions a worker reports lag for on its /metrics: its assignment."""
+    prefix = 'conductor_worker_consumer_lag_messages{partition="'
+    return {
+        int(name[len(prefix) :].split('"')[0])
+        for name in streams.metrics(port)
+        if name.startswith(prefix)
+    }
+
+
+def test_fixed_clock_ticks_through_deadlines(streams: Streams) -> None:
+    score = example_score()
+    horizon = "2026-03-20T03:17:29+00:00"  # no deadline falls on it: < and <= agree
+    subprocess.run(
+        [
+            str(CONDUCTOR),
+            "publish",
+            "--broker",
+            streams.broker,
+            "--prefix",
+            streams.prefix,
+            "--score",
+            str(EXAMPLES / "score.yaml"),
+            "/dev/null",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    expected = rehearsed([example_log()[0]], until=datetime.fromisoformat(horizon))
+    worker, _ = streams.start_worker(clock=horizon)
+    try:
+        got = streams.wait_for_cues({cue.id for cue in expected})
+    finally:
+        stop(worker)
+    assert expected and score.ensemble == "harbor"
+    _assert_same_cues(got, expected)
+    values = asyncio.run(_values(streams))
+    assert sum(b'"type":"clock.tick"' in value for value in values) > 0
+
+
+async def _values(streams: Streams) -> list[bytes]:
+    return [value async for value in read_topic(streams.broker, streams.events)]
