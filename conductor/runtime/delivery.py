@@ -145,7 +145,8 @@ class Courier:
             now = time.time()
             self.store.mark_delivered(name, pending.seq, now)
             await asyncio.sleep(0)  # a sink that never awaits must not starve ingest
-            self.metrics.deliveries.labels(name).inc()
-            self.metrics.delivery_lag.labels(name).observe(max(0.0, now - pending.created))
+            self.metrics.child(self.metrics.deliveries, name).inc()
+            lag = max(0.0, now - pending.created)
+            self.metrics.child(self.metrics.delivery_lag, name).observe(lag)
             sent += 1
         return sent
