@@ -23,6 +23,7 @@ from conductor.eventlog import parse_event
 from conductor.instrument import Rollup, publish_figures, record_outcome
 from conductor.metrics import WHOLE, Metrics
 from conductor.runtime.clock import Clock
+from conductor.runtime.snapshot import snapshot_bytes
 from conductor.runtime.store import Entry, Store
 from schemas import Score
 from schemas.events import ClockTick, Event, ScoreData, ScoreRevised
@@ -286,13 +287,7 @@ class LiveRuntime:
         self.on_append()
 
     def snapshot(self) -> None:
-        data = {
-            "offset": self.offset,
-            "ensembles": {
-                name: engine.state.to_dict() for name, engine in self.ensembles.engines.items()
-            },
-        }
-        self.store.save_snapshot(self.offset, orjson.dumps(data))
+        self.store.save_snapshot(self.offset, snapshot_bytes(self.offset, self.ensembles.engines))
         self._snapshot_at = self.offset
 
     def _restore(self, data: dict[str, Any]) -> None:
