@@ -18,7 +18,7 @@ def folded() -> Ensembles:
     """The example log folded: tasks, decisions, digests, sets and daily counts all filled."""
     ensembles = Ensembles()
     ensembles.apply(publication_at_start(load_score(EXAMPLES / "score.yaml")))
-    for event in read_events((EXAMPLES / "events.jsonl").read_bytes().splitlines()):
+    for _, event in read_events((EXAMPLES / "events.jsonl").read_bytes().splitlines()):
         assert not isinstance(event, BadLine), event
         ensembles.apply(event)
     return ensembles
