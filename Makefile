@@ -19,7 +19,7 @@ run: $(STAMP)
 
 # A real Prometheus for the integration tests (Debian package; the tests start their own).
 prometheus:
-	command -v prometheus >/dev/null || (apt-get update && apt-get install -y prometheus)
+	command -v prometheus >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

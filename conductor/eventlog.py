@@ -37,10 +37,11 @@ def _problem(detail: Any) -> Problem:
     return Problem(format_location(loc), detail["msg"])
 
 
-def read_events(lines: Iterable[bytes]) -> Iterator[Event | BadLine]:
-    """Events in log order; blank lines are skipped, invalid ones come back as BadLine."""
+def read_events(lines: Iterable[bytes]) -> Iterator[tuple[int, Event | BadLine]]:
+    """(line number, event) in log order; blank lines are skipped, invalid ones come back as
+    BadLine."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         parsed = parse_event(raw)
-        yield BadLine(number, parsed) if isinstance(parsed, list) else parsed
+        yield number, BadLine(number, parsed) if isinstance(parsed, list) else parsed

@@ -55,7 +55,7 @@ class Rollup:
 def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue]) -> None:
     for cue in cues:
         section, role = rollup.recipient(cue)
-        metrics.cues.labels(cue.ensemble, cue.kind.value, section, role).inc()
+        metrics.child(metrics.cues, cue.ensemble, cue.kind.value, section, role).inc()
 
 
 def record_outcome(
@@ -67,12 +67,12 @@ def record_outcome(
     for events that name an unknown ensemble, so untrusted input cannot mint label values.
     """
     if outcome.duplicate:
-        metrics.events_duplicate.labels(ensemble).inc()
+        metrics.child(metrics.events_duplicate, ensemble).inc()
         return
     if outcome.rejection is not None:
-        metrics.events_rejected.labels(ensemble).inc()
+        metrics.child(metrics.events_rejected, ensemble).inc()
         return
-    metrics.events_accepted.labels(ensemble).inc()
+    metrics.child(metrics.events_accepted, ensemble).inc()
     if rollup is None:
         return
     record_cues(metrics, rollup, outcome.cues)
@@ -82,7 +82,8 @@ def record_outcome(
             if observation.metric == "cycle_time_seconds"
             else metrics.decision_latency
         )
-        histogram.labels(ensemble, rollup.section(observation.section)).observe(observation.seconds)
+        section = rollup.section(observation.section)
+        metrics.child(histogram, ensemble, section).observe(observation.seconds)
 
 
 def publish_figures(metrics: Metrics, rollup: Rollup, figures: dict[str, Any]) -> None:

@@ -39,14 +39,14 @@ def rehearse_file(score: Score, lines: Iterable[bytes], until: datetime | None) 
     rehearsal = Rehearsal(score)
     bad_lines: list[BadLine] = []
     rejected: list[str] = []
-    for item in read_events(lines):
+    for number, item in read_events(lines):
         if isinstance(item, BadLine):
             bad_lines.append(item)
             rejected.append(str(item))
             continue
         outcome = rehearsal.feed(item)
         if outcome.rejection is not None:
-            rejected.append(f"event {item.id!r}: {outcome.rejection}")
+            rejected.append(f"line {number}: event {item.id!r}: {outcome.rejection}")
     cues = rehearsal.finish(until)
     return RehearsalReport(score, rehearsal, cues, bad_lines, rejected)
 

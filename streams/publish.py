@@ -25,7 +25,7 @@ def messages(score: Score | None, lines: Iterable[bytes], bad: list[BadLine]) ->
     invalid lines are appended to `bad` and not published."""
     if score is not None:
         yield _keyed(publication_at_start(score))
-    for item in read_events(lines):
+    for _, item in read_events(lines):
         if isinstance(item, BadLine):
             bad.append(item)
         else:

@@ -85,11 +85,8 @@ def _accept(engine: "EnsembleEngine", event: Any) -> str | None:
 
 
 def _fold_score(engine: "EnsembleEngine", event: ev.ScorePublished, at: int) -> None:
-    first = not engine.has_score
     engine.state.score_event = event.id
     engine.set_plan(event.data.score)
-    if first:
-        engine.state.published_at = engine.state.now
     progress.schedule_start(engine)
 
 

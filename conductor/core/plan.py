@@ -181,14 +181,6 @@ class Plan:
             place(milestone_id)
         return tuple(ordered)
 
-    @cached_property
-    def dependents(self) -> dict[str, tuple[str, ...]]:
-        found: dict[str, list[str]] = {m: [] for m in self.milestones}
-        for milestone in self.milestones.values():
-            for dependency in milestone.depends_on:
-                found[dependency].append(milestone.id)
-        return {m: tuple(d) for m, d in found.items()}
-
     def planned_start(self, milestone_id: str) -> int:
         """Planned to start when its dependencies are due, or when the score starts."""
         deps = self.milestones[milestone_id].depends_on

@@ -40,7 +40,6 @@ class EnsembleState:
     score: dict[str, Any] | None = None
     score_event: str | None = None
     generation: int = 0
-    published_at: int | None = None
     started: bool = False
     cycles_checked: int = 0
     """The last cycle boundary whose checks ran (a revision never runs one twice or skips one)."""

@@ -85,9 +85,11 @@ def create_app(
     )
     bearer = HTTPBearer(auto_error=False)
 
-    def authorized(
+    async def authorized(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> None:
+        """Async although it awaits nothing: FastAPI runs a plain def dependency in a worker
+        thread, a thread hop (and GIL hand-over) on every POST."""
         if api_token is None:
             return
         if credentials is None or not secrets.compare_digest(

@@ -24,8 +24,15 @@ from conductor.runtime.store import Store
 logger = logging.getLogger(__name__)
 
 
+# A local write costs less than a commit: the file and stdout sinks mark in runs of 100.
+LOCAL_MARK_EVERY = 100
+
+
 class Sink(Protocol):
     name: str
+    # How many deliveries are marked in one transaction. A crash between sending and
+    # marking sends up to this many cues again, which consumers drop by cue id.
+    mark_every: int
 
     async def send(self, body: bytes) -> None:
         """Deliver one cue (its JSON); raise if the sink did not accept it."""
@@ -48,6 +55,7 @@ def readable(body: bytes) -> str:
 class StdoutSink:
     out: TextIO = sys.stdout
     name: str = "stdout"
+    mark_every: int = LOCAL_MARK_EVERY
 
     async def send(self, body: bytes) -> None:
         self.out.write(readable(body) + "\n")
@@ -61,6 +69,7 @@ class JsonlSink:
     """Appends each cue as a line; flushed per cue so a reader tailing the file sees it."""
 
     name = "jsonl"
+    mark_every = LOCAL_MARK_EVERY
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -81,6 +90,7 @@ class WebhookSink:
     """POSTs each cue as JSON; any answer but 2xx (or no answer) is a failure to retry."""
 
     name = "webhook"
+    mark_every = 1  # a round trip per cue anyway; a crash resends only the one in flight
 
     def __init__(self, url: str, timeout: float) -> None:
         self.url = url
@@ -131,21 +141,33 @@ class Courier:
                 await asyncio.wait_for(self.wake.wait(), timeout)
 
     async def deliver_due(self) -> int:
-        """Send what is due now; stops at the first failure (order is kept). Returns sent."""
-        sent = 0
+        """Send what is due now; stops at the first failure (order is kept). Returns sent.
+
+        Deliveries are marked in runs of the sink's `mark_every`, one transaction a run.
+        """
         name = self.sink.name
-        for pending in self.store.pending(name, time.time(), limit=500):
-            try:
-                await self.sink.send(pending.body)
-            except Exception as error:  # any failure of a sink is retried, never fatal
-                retry_at = time.time() + backoff(pending.attempts, self.retry_cap)
-                self.store.mark_failed(name, pending.seq, retry_at, repr(error))
-                self.metrics.delivery_failures.labels(name).inc()
-                return sent
-            now = time.time()
-            self.store.mark_delivered(name, pending.seq, now)
-            await asyncio.sleep(0)  # a sink that never awaits must not starve ingest
-            self.metrics.deliveries.labels(name).inc()
-            self.metrics.delivery_lag.labels(name).observe(max(0.0, now - pending.created))
-            sent += 1
+        sent = 0
+        unmarked: list[tuple[int, float]] = []
+        try:
+            for pending in self.store.pending(name, time.time(), limit=500):
+                try:
+                    await self.sink.send(pending.body)
+                except Exception as error:  # any failure of a sink is retried, never fatal
+                    retry_at = time.time() + backoff(pending.attempts, self.retry_cap)
+                    self.store.mark_failed(name, pending.seq, retry_at, repr(error))
+                    self.metrics.child(self.metrics.delivery_failures, name).inc()
+                    break
+                now = time.time()
+                sent += 1
+                unmarked.append((pending.seq, now))
+                self.metrics.child(self.metrics.deliveries, name).inc()
+                lag = max(0.0, now - pending.created)
+                self.metrics.child(self.metrics.delivery_lag, name).observe(lag)
+                if len(unmarked) == self.sink.mark_every:
+                    self.store.mark_delivered(name, unmarked)
+                    unmarked = []
+                await asyncio.sleep(0)  # a sink that never awaits must not starve ingest
+        finally:
+            if unmarked:
+                self.store.mark_delivered(name, unmarked)
         return sent

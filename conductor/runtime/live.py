@@ -23,6 +23,7 @@ from conductor.eventlog import parse_event
 from conductor.instrument import Rollup, publish_figures, record_outcome
 from conductor.metrics import WHOLE, Metrics
 from conductor.runtime.clock import Clock
+from conductor.runtime.snapshot import snapshot_bytes
 from conductor.runtime.store import Entry, Store
 from schemas import Score
 from schemas.events import ClockTick, Event, ScoreData, ScoreRevised
@@ -138,7 +139,10 @@ class LiveRuntime:
             )
         else:
             return None
-        return self._apply_all([event], [1])
+        result = self._apply_all([event], [1])
+        self._flush()
+        result.offset = self.offset
+        return result
 
     # -- time ----------------------------------------------------------------------------
 
@@ -157,6 +161,12 @@ class LiveRuntime:
 
     def tick(self) -> int:
         """Append a `clock.tick` at every deadline the runtime's time has reached."""
+        ticks = self._tick_due()
+        self._flush()
+        return ticks
+
+    def _tick_due(self) -> int:
+        """Fold a tick for every deadline reached; they join the pending entries."""
         now = self.now()
         ticks = 0
         # Ensembles are independent folds: ticking one after the other (not interleaved by
@@ -169,8 +179,6 @@ class LiveRuntime:
                 outcome = self._apply(event)
                 self._pending.append(self._entry(event, event.model_dump_json().encode(), outcome))
                 ticks += 1
-        if ticks:
-            self._commit()
         return ticks
 
     @staticmethod
@@ -192,7 +200,7 @@ class LiveRuntime:
 
         A line that does not validate refuses the whole batch (nothing applied, nothing
         appended). Lines the core refuses are reported and skipped; the accepted lines are
-        appended in one transaction. Deadlines the batch reached are ticked before returning.
+        appended in one transaction with the ticks of the deadlines the batch reached.
         """
         parsed: list[Event] = []
         numbers: list[int] = []
@@ -211,7 +219,8 @@ class LiveRuntime:
                 self.metrics.events_rejected.labels(WHOLE).inc()
             return self._refused(invalid, parsed, numbers)
         result = self._apply_all(parsed, numbers, list(lines))
-        self.tick()
+        self._tick_due()
+        self._flush()
         result.offset = self.offset
         return result
 
@@ -245,10 +254,7 @@ class LiveRuntime:
                 body = lines[number - 1].strip() if lines else event.model_dump_json().encode()
                 self._pending.append(self._entry(event, body, outcome))
                 results.append(LineResult(number, "accepted", event.id))
-        appended = bool(self._pending)
-        if appended:
-            self._commit()
-        return BatchResult(results, appended, self.offset)
+        return BatchResult(results, appended=bool(self._pending), offset=self.offset)
 
     def _apply(self, event: Event) -> Outcome:
         known = self.ensembles.engines.get(event.ensemble)
@@ -272,6 +278,11 @@ class LiveRuntime:
     def _entry(self, event: Event, body: bytes, outcome: Outcome) -> Entry:
         return Entry(event.id, event.ensemble, body, outcome.cues)
 
+    def _flush(self) -> None:
+        """Commit the pending entries, if any (one transaction for a batch and its ticks)."""
+        if self._pending:
+            self._commit()
+
     def _commit(self) -> None:
         entries, self._pending = self._pending, []
         try:
@@ -286,13 +297,7 @@ class LiveRuntime:
         self.on_append()
 
     def snapshot(self) -> None:
-        data = {
-            "offset": self.offset,
-            "ensembles": {
-                name: engine.state.to_dict() for name, engine in self.ensembles.engines.items()
-            },
-        }
-        self.store.save_snapshot(self.offset, orjson.dumps(data))
+        self.store.save_snapshot(self.offset, snapshot_bytes(self.offset, self.ensembles.engines))
         self._snapshot_at = self.offset
 
     def _restore(self, data: dict[str, Any]) -> None:

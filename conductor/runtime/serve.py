@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from conductor.core.timeutil import local_midnight, to_datetime
+from conductor.gctune import tune_for_folding
 from conductor.metrics import build_metrics
 from conductor.runtime.api import create_app
 from conductor.runtime.clock import Clock, ScaledClock, WallClock
@@ -81,6 +82,7 @@ def build(settings: Settings, clock: Clock | None = None) -> tuple[FastAPI, Live
 
 def serve(settings: Settings) -> None:
     app, runtime = build(settings)
+    tune_for_folding()  # after recovery, so the recovered state is frozen out of the scans
     base = f"http://{settings.host}:{settings.port}"
     print(
         f"conductor: log {settings.db} at offset {runtime.offset}; serving {base}\n"

@@ -169,11 +169,20 @@ class Store:
         ).fetchone()
         return int(row[0])
 
-    def mark_delivered(self, sink: str, seq: int, at: float) -> None:
-        self._db.execute(
-            "UPDATE outbox SET delivered = ?, attempts = attempts + 1 WHERE sink = ? AND seq = ?",
-            (at, sink, seq),
-        )
+    def mark_delivered(self, sink: str, delivered: Sequence[tuple[int, float]]) -> None:
+        """Mark (seq, delivered at) pairs in one transaction (one WAL commit, not one each)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "UPDATE outbox SET delivered = ?, attempts = attempts + 1 "
+                "WHERE sink = ? AND seq = ?",
+                [(at, sink, seq) for seq, at in delivered],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def mark_failed(self, sink: str, seq: int, retry_at: float, error: str) -> None:
         self._db.execute(

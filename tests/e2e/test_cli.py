@@ -94,8 +94,9 @@ def test_rehearse_reports_bad_lines_skips_them_and_exits_1(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "line 6: (root): Invalid JSON" in result.stderr
     assert "line 7: occurred_at: Input should have timezone info" in result.stderr
-    assert "event 'unknown-milestone': data.milestone: unknown milestone 'moon-landing'" in (
-        result.stderr
+    assert (
+        "line 8: event 'unknown-milestone': data.milestone: unknown milestone 'moon-landing'"
+        in result.stderr
     )
     assert "line 9: type: Input tag 'nap'" in result.stderr
     clean = conductor("rehearse", str(SCORE), "--events", str(EVENTS), "--format", "jsonl")

@@ -145,8 +145,11 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                length = int(self.headers["Content-Length"])
+                body = self.rfile.read(length)
                 key = self.headers["Idempotency-Key"]
+                if len(body) < length:  # the sender died mid-request: nothing was received
+                    return
                 with receiver.lock:
                     receiver.requests += 1
                     if receiver.requests <= receiver.fail_first:
