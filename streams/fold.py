@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from conductor.core import EnsembleEngine, EnsembleState
 from conductor.eventlog import parse_event
+from conductor.statejson import dumps as state_json
 from schemas import Event
 
 
@@ -62,10 +63,7 @@ def check(key: bytes | None, value: bytes) -> Event | str:
 
 
 def encode_snapshot(live: Live) -> bytes:
-    return json.dumps(
-        {"partition": live.partition, "state": live.engine.state.to_dict()},
-        separators=(",", ":"),
-    ).encode()
+    return state_json({"partition": live.partition, "state": live.engine.state})
 
 
 def decode_snapshot(raw: bytes) -> Live:
