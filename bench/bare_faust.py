@@ -1,6 +1,6 @@
 """The baseline for bench/streams.py: a Faust agent that only deserializes and counts.
 
-Run as `python bench/bare_faust.py BROKER APP_ID TOPIC worker -l warning`.
+Run as `python bench/bare_faust.py BROKER APP_ID TOPIC worker -l info`.
 """
 
 import json

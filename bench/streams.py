@@ -151,7 +151,7 @@ def main() -> None:
                     topic,
                     "worker",
                     "-l",
-                    "warn",
+                    "info",  # not warn: Faust's spinner then sets the root logger to DEBUG
                     "--without-web",
                 ],
                 stdout=subprocess.DEVNULL,

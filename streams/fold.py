@@ -15,14 +15,16 @@ pending event is `after` seconds old, not on every event: the state carries the 
 all applied events, so a per-event write would grow quadratically.
 """
 
+import asyncio
 import json
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from conductor.core import EnsembleEngine, EnsembleState
 from conductor.eventlog import parse_event
+from conductor.statejson import dumps as state_json
 from schemas import Event
 
 
@@ -43,6 +45,8 @@ class Live:
     dirty_since: float | None = None
     ticked: datetime | None = None
     """The newest deadline this worker appended a tick for."""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while a snapshot waits for its cues, so snapshots are written in order."""
 
 
 def check(key: bytes | None, value: bytes) -> Event | str:
@@ -59,10 +63,7 @@ def check(key: bytes | None, value: bytes) -> Event | str:
 
 
 def encode_snapshot(live: Live) -> bytes:
-    return json.dumps(
-        {"partition": live.partition, "state": live.engine.state.to_dict()},
-        separators=(",", ":"),
-    ).encode()
+    return state_json({"partition": live.partition, "state": live.engine.state})
 
 
 def decode_snapshot(raw: bytes) -> Live:
@@ -77,10 +78,13 @@ class SnapshotPolicy:
     after: float = 1.0
     """...or once its oldest unsnapshotted event is this many seconds old."""
 
+    def full(self, live: Live) -> bool:
+        return len(live.pending) >= self.every
+
     def due(self, live: Live, now: float) -> bool:
         if not live.pending:
             return False
-        if len(live.pending) >= self.every:
+        if self.full(live):
             return True
         return live.dirty_since is not None and now - live.dirty_since >= self.after
 
@@ -97,9 +101,6 @@ class LiveEngines:
     def add(self, ensemble: str, live: Live) -> Live:
         self.by_ensemble[ensemble] = live
         return live
-
-    def in_partition(self, partition: int) -> Iterable[Live]:
-        return [live for live in self.by_ensemble.values() if live.partition == partition]
 
     def drop_partitions(self, partitions: set[int]) -> None:
         """Forget revoked partitions; their unsnapshotted events go to the next owner."""

@@ -23,8 +23,8 @@ from conductor.eventlog import parse_event
 from conductor.instrument import Rollup, publish_figures, record_outcome
 from conductor.metrics import WHOLE, Metrics
 from conductor.runtime.clock import Clock
-from conductor.runtime.snapshot import snapshot_bytes
 from conductor.runtime.store import Entry, Store
+from conductor.statejson import dumps as state_json
 from schemas import Score
 from schemas.events import ClockTick, Event, ScoreData, ScoreRevised
 
@@ -297,7 +297,10 @@ class LiveRuntime:
         self.on_append()
 
     def snapshot(self) -> None:
-        self.store.save_snapshot(self.offset, snapshot_bytes(self.offset, self.ensembles.engines))
+        states = {name: engine.state for name, engine in self.ensembles.engines.items()}
+        self.store.save_snapshot(
+            self.offset, state_json({"offset": self.offset, "ensembles": states})
+        )
         self._snapshot_at = self.offset
 
     def _restore(self, data: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Serializing the engines' states for a snapshot, fast enough to run on the event loop.
+"""Serializing engine states for snapshots, fast enough to run on an event loop.
 
 `EnsembleState.to_dict` walks every state with `dataclasses.asdict`, which deep-copies
 each task, decision and set: on a few hundred ensembles that held the event loop for a
@@ -6,15 +6,13 @@ quarter of a second per snapshot. orjson serializes the dataclasses natively, ab
 times faster, to the same bytes: sets become sorted lists (`_sorted`) and `daily_done`'s
 integer keys become strings (`OPT_NON_STR_KEYS`), exactly what `to_dict` does.
 `tests/unit/test_snapshot.py` checks the bytes are equal, so a change to `to_dict` that this
-does not follow fails a test instead of writing snapshots `from_dict` cannot read.
+does not follow fails a test instead of writing snapshots `from_dict` cannot read. Both the
+embedded runtime (SQLite snapshots) and the Kafka workers (changelog table) use it.
 """
 
-from collections.abc import Mapping
 from typing import Any
 
 import orjson
-
-from conductor.core import EnsembleEngine
 
 
 def _sorted(value: Any) -> list[Any]:
@@ -23,7 +21,6 @@ def _sorted(value: Any) -> list[Any]:
     raise TypeError(f"not serializable in a snapshot: {type(value).__name__}")
 
 
-def snapshot_bytes(offset: int, engines: Mapping[str, EnsembleEngine]) -> bytes:
-    """The JSON of `{"offset", "ensembles": {name: state.to_dict()}}`, without `to_dict`."""
-    data = {"offset": offset, "ensembles": {name: e.state for name, e in engines.items()}}
+def dumps(data: Any) -> bytes:
+    """JSON of `data`, in which every `EnsembleState` reads as its `to_dict()`."""
     return orjson.dumps(data, default=_sorted, option=orjson.OPT_NON_STR_KEYS)
