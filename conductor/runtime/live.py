@@ -23,6 +23,7 @@ from conductor.eventlog import parse_event
 from conductor.instrument import Rollup, publish_figures, record_outcome
 from conductor.metrics import WHOLE, Metrics
 from conductor.runtime.clock import Clock
+from conductor.runtime.deadlines import DeadlineIndex
 from conductor.runtime.store import Entry, Store
 from conductor.statejson import dumps as state_json
 from schemas import Score
@@ -97,6 +98,7 @@ class LiveRuntime:
         self._snapshot_at = 0
         self._pending: list[Entry] = []
         self._rollups: dict[str, tuple[int, Rollup]] = {}
+        self._deadlines = DeadlineIndex()
 
     # -- start ---------------------------------------------------------------------------
 
@@ -118,6 +120,8 @@ class LiveRuntime:
             self._saw(event.occurred_at)
             self.offset = pos
             replayed += 1
+        engines = self.ensembles.engines.items()
+        self._deadlines = DeadlineIndex((name, e.next_deadline()) for name, e in engines)
         self.metrics.log_offset.set(self.offset)
         return replayed
 
@@ -152,12 +156,7 @@ class LiveRuntime:
         return wall if self.newest is None or wall > self.newest else self.newest
 
     def next_deadline(self) -> tuple[datetime, str] | None:
-        found = [
-            (deadline, name)
-            for name, engine in self.ensembles.engines.items()
-            if (deadline := engine.next_deadline()) is not None
-        ]
-        return min(found) if found else None
+        return self._deadlines.earliest()
 
     def tick(self) -> int:
         """Append a `clock.tick` at every deadline the runtime's time has reached."""
@@ -170,8 +169,9 @@ class LiveRuntime:
         now = self.now()
         ticks = 0
         # Ensembles are independent folds: ticking one after the other (not interleaved by
-        # time) gives each the same cues, in one pass over the engines.
-        for engine in list(self.ensembles.engines.values()):
+        # time) gives each the same cues.
+        for name in self._deadlines.take_due(now):
+            engine = self.ensembles.engines[name]
             while (deadline := engine.next_deadline()) is not None and deadline <= now:
                 event = self._tick_event(engine, deadline)
                 if event.occurred_at > now:
@@ -179,6 +179,7 @@ class LiveRuntime:
                 outcome = self._apply(event)
                 self._pending.append(self._entry(event, event.model_dump_json().encode(), outcome))
                 ticks += 1
+            self._deadlines.note(name, engine.next_deadline())
         return ticks
 
     @staticmethod
@@ -267,6 +268,7 @@ class LiveRuntime:
             return outcome
         outcome = self.ensembles.apply(event)
         engine = self.ensembles.engines[event.ensemble]
+        self._deadlines.note(event.ensemble, engine.next_deadline())
         rollup = self.rollup(engine)
         record_outcome(self.metrics, rollup, event.ensemble if rollup else WHOLE, outcome)
         if outcome.accepted:
