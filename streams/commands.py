@@ -13,7 +13,7 @@ from conductor.rehearse import cue_table
 from conductor.scorefile import load_score
 from schemas import Cue
 from streams.clock import parse_clock
-from streams.config import Timeouts, WorkerConfig
+from streams.config import Timeouts, WorkerConfig, parse_store
 from streams.cuereader import read_cues
 from streams.publish import publish_log
 from streams.topics import DEFAULT_PREFIX, TopicNames, ensure_topics
@@ -25,7 +25,9 @@ Prefix = Annotated[str, typer.Option("--prefix", help="topic name prefix")]
 def worker(
     broker: Broker,
     partitions: Annotated[int, typer.Option(help="partitions of the topics it creates")] = 4,
-    store: Annotated[str, typer.Option(help="memory:// or rocksdict://DIR")] = "memory://",
+    store: Annotated[
+        str, typer.Option(help="memory://, or rocksdict://DIR: tables in RocksDB under DIR")
+    ] = "memory://",
     app_id: Annotated[str, typer.Option("--app-id", help="Faust app id (consumer group)")] = (
         "conductor"
     ),
@@ -39,6 +41,13 @@ def worker(
     short_timeouts: Annotated[
         bool, typer.Option(help="short Faust session/rebalance timeouts (tests, one host)")
     ] = False,
+    single_record_batches: Annotated[
+        bool,
+        typer.Option(
+            help="one record per produce batch, for brokers whose ListOffsets reports the "
+            "last batch's first offset + 1 (the Tansu test broker)"
+        ),
+    ] = False,
     loglevel: Annotated[str, typer.Option()] = "info",
 ) -> None:
     """Run a Kafka stream worker: fold conductor.events, send cues, dead-letter bad input."""
@@ -47,7 +56,11 @@ def worker(
     try:
         ticking = parse_clock(clock)
     except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(str(error), param_hint="--clock") from None
+    try:
+        parse_store(store)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--store") from None
     config = WorkerConfig(
         broker=broker,
         app_id=app_id,
@@ -59,6 +72,7 @@ def worker(
         clock=ticking,
         snapshot_every=snapshot_every,
         timeouts=Timeouts.short() if short_timeouts else Timeouts(),
+        single_record_batches=single_record_batches,
     )
     run_worker(config, loglevel)
 

@@ -96,7 +96,11 @@ class Streams:
         return f"{self.prefix}cues"
 
     def start_worker(
-        self, clock: str = "event", partitions: int = 4, snapshot_every: int = 200
+        self,
+        clock: str = "event",
+        partitions: int = 4,
+        snapshot_every: int = 200,
+        store: str = "memory://",
     ) -> tuple[subprocess.Popen[bytes], int]:
         """A real `conductor worker` process and the port of its `/metrics`."""
         port = free_port()
@@ -118,9 +122,12 @@ class Streams:
                     clock,
                     "--snapshot-every",
                     str(snapshot_every),
+                    "--store",
+                    store,
                     "--web-port",
                     str(port),
                     "--short-timeouts",
+                    "--single-record-batches",  # Tansu's ListOffsets, see the option
                     "--loglevel",
                     "warning",
                 ],

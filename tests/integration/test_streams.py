@@ -1,11 +1,14 @@
 """Kafka workers on a real broker give the cues a rehearsal of the same log gives."""
 
 import asyncio
+import os
 import signal
 import subprocess
 import time
 from datetime import datetime
+from pathlib import Path
 
+import rocksdict
 from kafka_broker import CONDUCTOR, Streams, stop
 from streams_logs import (
     EXAMPLES,
@@ -165,6 +168,73 @@ def test_sigkill_mid_stream_loses_nothing(streams: Streams) -> None:
     finally:
         stop(second)
     _assert_same_cues(got, expected)
+
+
+def test_a_worker_on_rocksdict_keeps_its_tables_there_and_a_restart_continues(
+    streams: Streams, tmp_path: Path
+) -> None:
+    log = with_horizon(generated_log(ensembles=3, days=40))
+    messages = _messages(log)
+    half = len(messages) // 2
+    state = tmp_path / "state"
+    store = f"rocksdict://{state}"
+    _publish(streams, messages[:half])
+    first, port = streams.start_worker(snapshot_every=20, store=store)
+    try:
+        _wait_until_caught_up(streams, port)
+        time.sleep(2.5)  # the idle snapshot (1 s) and the offset commit (1 s) of the tail
+    finally:
+        stop(first)  # SIGTERM: Faust closes its RocksDB files
+    stored = _keys_in_rocksdb(state / "v1" / "tables", partitions=4)
+    assert {event.ensemble.encode() for event in log} <= stored, stored
+    _publish(streams, messages[half:])
+    second, _ = streams.start_worker(snapshot_every=20, store=store)
+    try:
+        got = streams.wait_for_cues({cue.id for cue in rehearsed(log)})
+    finally:
+        stop(second)
+    _assert_same_cues(got, rehearsed(log))
+
+
+def test_an_unknown_store_is_refused_by_name() -> None:
+    answer = subprocess.run(
+        [str(CONDUCTOR), "worker", "--broker", "kafka://127.0.0.1:9", "--store", "redis://x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},  # the error box on one line
+    )
+    assert answer.returncode == 2
+    assert "--store" in answer.stderr
+    assert "expected memory:// or rocksdict://DIR, not 'redis://x'" in answer.stderr
+
+
+def _keys_in_rocksdb(tables: Path, partitions: int) -> set[bytes]:
+    """The keys of the ensembles table in a stopped worker's RocksDB files, per partition."""
+    keys: set[bytes] = set()
+    for partition in range(partitions):
+        db = rocksdict.Rdict(
+            str(tables / f"ensembles-{partition}.db"),
+            access_type=rocksdict.AccessType.read_only(),
+        )
+        keys |= set(db.keys())  # not set(db): iterating an Rdict itself raises on it
+        db.close()
+    return keys
+
+
+def _wait_until_caught_up(streams: Streams, port: int, timeout: float = 120.0) -> None:
+    """Until the worker reports all four partitions assigned and no lag on any."""
+    prefix = 'conductor_worker_consumer_lag_messages{partition="'
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            lags = {k: v for k, v in streams.metrics(port).items() if k.startswith(prefix)}
+        except OSError:
+            lags = {}
+        if len(lags) == 4 and not any(lags.values()):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the worker did not catch up with the events topic")
 
 
 def test_two_workers_share_the_partitions(streams: Streams) -> None:
