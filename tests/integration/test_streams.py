@@ -20,6 +20,7 @@ from streams_logs import (
     with_horizon,
 )
 
+from conductor.metrics import ALLOWED_LABELS
 from schemas import Cue, Event
 from streams.cuereader import read_records, read_topic
 from streams.publish import Message, publish
@@ -247,12 +248,22 @@ def test_two_workers_share_the_partitions(streams: Streams) -> None:
         expected = rehearsed(log)
         got = streams.wait_for_cues({cue.id for cue in expected})
         assigned = [_assigned(streams, one_port), _assigned(streams, two_port)]
+        scraped_labels = [
+            {pair.split("=")[0] for pair in name.partition("{")[2].rstrip("}").split(",") if pair}
+            for port in (one_port, two_port)
+            for name in streams.metrics(port)
+        ]
     finally:
         stop(one)
         stop(two)
     _assert_same_cues(got, expected)
     assert all(assigned), assigned
     assert assigned[0] | assigned[1] == {0, 1, 2, 3}
+    for labels in scraped_labels:
+        # The catalogue's labels, Prometheus' own, and the worker's partition (of a topic,
+        # not a group of people) on its consumer lag: nothing finer.
+        assert labels <= ALLOWED_LABELS | {"le", "partition"}, labels
+    assert {"ensemble", "section", "partition"} <= set().union(*scraped_labels)
 
 
 def _assigned(streams: Streams, port: int) -> set[int]:
