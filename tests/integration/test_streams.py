@@ -95,6 +95,30 @@ def test_example_log_gives_the_rehearsal_cues(streams: Streams) -> None:
     _assert_same_cues(got, expected)
 
 
+def test_cues_follow_prints_each_new_cue_once_and_the_table_lists_them(streams: Streams) -> None:
+    cues = rehearsed(example_log())[:6]
+    first, later = cues[:5], cues[5]
+    as_messages = [(cue.ensemble.encode(), cue.model_dump_json().encode()) for cue in cues]
+    asyncio.run(ensure_topics(streams.broker, [streams.cues_topic], 4))
+    asyncio.run(publish(streams.broker, streams.cues_topic, [*as_messages[:5], as_messages[0]]))
+    command = [str(CONDUCTOR), "cues", "--broker", streams.broker, "--prefix", streams.prefix]
+    follower = subprocess.Popen([*command, "--follow", "--format", "jsonl"], stdout=subprocess.PIPE)
+    try:
+        assert follower.stdout is not None
+        seen = [Cue.model_validate_json(follower.stdout.readline()) for _ in first]
+        assert sorted(cue.id for cue in seen) == sorted(cue.id for cue in first)
+        asyncio.run(publish(streams.broker, streams.cues_topic, [as_messages[5], as_messages[1]]))
+        assert Cue.model_validate_json(follower.stdout.readline()) == later
+    finally:
+        stop(follower)
+        if follower.stdout is not None:
+            follower.stdout.close()
+    table = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert table.split()[:2] == ["6", "cues"], "eight messages, six cues: each id once"
+    for cue in cues:
+        assert cue.subject in table
+
+
 def test_several_ensembles_and_bad_messages(streams: Streams) -> None:
     log = with_horizon(generated_log(ensembles=3, days=40))
     good = _messages(log)
