@@ -2,8 +2,10 @@
 
 import asyncio
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -103,20 +105,36 @@ def test_cues_follow_prints_each_new_cue_once_and_the_table_lists_them(streams: 
     asyncio.run(publish(streams.broker, streams.cues_topic, [*as_messages[:5], as_messages[0]]))
     command = [str(CONDUCTOR), "cues", "--broker", streams.broker, "--prefix", streams.prefix]
     follower = subprocess.Popen([*command, "--follow", "--format", "jsonl"], stdout=subprocess.PIPE)
+    lines = _lines_of(follower)
     try:
-        assert follower.stdout is not None
-        seen = [Cue.model_validate_json(follower.stdout.readline()) for _ in first]
+        seen = [Cue.model_validate_json(lines.get(timeout=60)) for _ in first]
         assert sorted(cue.id for cue in seen) == sorted(cue.id for cue in first)
         asyncio.run(publish(streams.broker, streams.cues_topic, [as_messages[5], as_messages[1]]))
-        assert Cue.model_validate_json(follower.stdout.readline()) == later
+        assert Cue.model_validate_json(lines.get(timeout=60)) == later
+        time.sleep(1.0)
+        assert lines.empty(), "the repeated cue was printed again"
     finally:
         stop(follower)
-        if follower.stdout is not None:
-            follower.stdout.close()
     table = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert table.split()[:2] == ["6", "cues"], "eight messages, six cues: each id once"
     for cue in cues:
         assert cue.subject in table
+
+
+def _lines_of(process: subprocess.Popen[bytes]) -> "queue.Queue[bytes]":
+    """The process's stdout lines as they come, so a test can wait for one with a timeout.
+
+    The reader closes the pipe at its end (when the process is stopped)."""
+    lines: queue.Queue[bytes] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        with process.stdout:
+            for line in process.stdout:
+                lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
 
 
 def test_several_ensembles_and_bad_messages(streams: Streams) -> None:
