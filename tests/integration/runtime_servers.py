@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from local_processes import free_port, stop
 
 from conductor.runtime.clock import Clock
 from conductor.runtime.serve import build
@@ -27,12 +27,6 @@ from conductor.runtime.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 CONDUCTOR = Path(sys.executable).parent / "conductor"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
@@ -106,13 +100,8 @@ class RuntimeProcess:
         self._close()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        if self.process is not None:
+            stop(self.process)
         self._close()
 
     def _close(self) -> None:
@@ -227,8 +216,7 @@ class Prometheus:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
+            stop(self.process)
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from local_processes import free_port
 from runtime_servers import (
     EXAMPLES,
     InProcessRuntime,
     RuntimeProcess,
     WebhookReceiver,
-    free_port,
     wait_for,
 )
 from test_runtime_http import BEFORE_THE_SCORE, NDJSON, settings

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from runtime_servers import EXAMPLES, InProcessRuntime, free_port, wait_for
+from local_processes import free_port
+from runtime_servers import EXAMPLES, InProcessRuntime, wait_for
 
 from conductor.rehearse import rehearse_file
 from conductor.runtime.clock import ScaledClock

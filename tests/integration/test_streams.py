@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import rocksdict
-from kafka_broker import CONDUCTOR, Streams, stop
+from kafka_broker import CONDUCTOR, Streams
+from local_processes import stop
 from streams_logs import (
     EXAMPLES,
     as_lines,
