@@ -50,6 +50,10 @@ class Streams:
     def cues_topic(self) -> str:
         return f"{self.prefix}cues"
 
+    def command(self, name: str, *args: str) -> list[str]:
+        """`conductor NAME` on this test's broker and topics, as a user would type it."""
+        return [str(CONDUCTOR), name, "--broker", self.broker, "--prefix", self.prefix, *args]
+
     def start_worker(
         self,
         clock: str = "event",

@@ -58,16 +58,7 @@ def test_example_log_gives_the_rehearsal_cues(streams: Streams) -> None:
     log = with_horizon(example_log()[1:])  # `conductor publish --score` publishes the score
     lines = b"".join(line + b"\n" for line in as_lines(log))
     published = subprocess.run(
-        [
-            str(CONDUCTOR),
-            "publish",
-            "--broker",
-            streams.broker,
-            "--prefix",
-            streams.prefix,
-            "--score",
-            str(EXAMPLES / "score.yaml"),
-        ],
+        streams.command("publish", "--score", str(EXAMPLES / "score.yaml")),
         input=lines,
         capture_output=True,
         check=True,
@@ -80,16 +71,7 @@ def test_example_log_gives_the_rehearsal_cues(streams: Streams) -> None:
     finally:
         stop(worker)
     printed = subprocess.run(
-        [
-            str(CONDUCTOR),
-            "cues",
-            "--broker",
-            streams.broker,
-            "--prefix",
-            streams.prefix,
-            "--format",
-            "jsonl",
-        ],
+        streams.command("cues", "--format", "jsonl"),
         capture_output=True,
         check=True,
     )
@@ -104,8 +86,9 @@ def test_cues_follow_prints_each_new_cue_once_and_the_table_lists_them(streams: 
     as_messages = [(cue.ensemble.encode(), cue.model_dump_json().encode()) for cue in cues]
     asyncio.run(ensure_topics(streams.broker, [streams.cues_topic], 4))
     asyncio.run(publish(streams.broker, streams.cues_topic, [*as_messages[:5], as_messages[0]]))
-    command = [str(CONDUCTOR), "cues", "--broker", streams.broker, "--prefix", streams.prefix]
-    follower = subprocess.Popen([*command, "--follow", "--format", "jsonl"], stdout=subprocess.PIPE)
+    follower = subprocess.Popen(
+        streams.command("cues", "--follow", "--format", "jsonl"), stdout=subprocess.PIPE
+    )
     lines = _lines_of(follower)
     try:
         seen = [Cue.model_validate_json(lines.get(timeout=60)) for _ in first]
@@ -116,7 +99,9 @@ def test_cues_follow_prints_each_new_cue_once_and_the_table_lists_them(streams: 
         assert lines.empty(), "the repeated cue was printed again"
     finally:
         stop(follower)
-    table = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    table = subprocess.run(
+        streams.command("cues"), capture_output=True, text=True, check=True
+    ).stdout
     assert table.split()[:2] == ["6", "cues"], "eight messages, six cues: each id once"
     for cue in cues:
         assert cue.subject in table
@@ -323,17 +308,7 @@ def test_fixed_clock_ticks_through_deadlines(streams: Streams) -> None:
     score = example_score()
     horizon = "2026-03-20T03:17:29+00:00"  # no deadline falls on it: < and <= agree
     subprocess.run(
-        [
-            str(CONDUCTOR),
-            "publish",
-            "--broker",
-            streams.broker,
-            "--prefix",
-            streams.prefix,
-            "--score",
-            str(EXAMPLES / "score.yaml"),
-            "/dev/null",
-        ],
+        streams.command("publish", "--score", str(EXAMPLES / "score.yaml"), "/dev/null"),
         capture_output=True,
         check=True,
     )
