@@ -2,14 +2,15 @@
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property, lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from conductor.core.timeutil import DAY, local_date, local_midnight, seconds, to_epoch
+from conductor.core.localdays import local_days
+from conductor.core.timeutil import DAY, seconds, to_epoch
 from schemas import Cadence, Score
 
 
@@ -90,8 +91,10 @@ class Plan:
 
     def __init__(self, score: Score) -> None:
         self.score = score
-        self.zone = ZoneInfo(score.timezone)
-        self.start = local_midnight(score.starts, self.zone)
+        self.days = local_days(score.timezone)
+        self.zone = self.days.zone
+        self.start = self.days.midnight(score.starts.toordinal())
+        self._first_ordinal = score.starts.toordinal()
         self.cycle = seconds(score.tempo.cycle)
         self.wip_limit = dict(score.tempo.wip_limit)
         self.decision_latency = seconds(score.tempo.decision_latency)
@@ -117,18 +120,16 @@ class Plan:
             for c in score.commitments
         }
         self.experiments = frozenset(e.id for e in score.experiments)
-        self._day = (0, 0, 0)
 
     def day_index(self, instant: int) -> int:
         """Local calendar days since the score starts (negative before it)."""
-        return self.local_day(instant)[0] - self.score.starts.toordinal()
+        return self.days.day_of(instant)[0] - self._first_ordinal
 
     def boundary(self, index: int) -> int:
         """The instant cycle `index` begins: local midnight when the cycle is whole days, so a
         weekly cycle turns at midnight on both sides of a daylight-saving change."""
         if self.cycle % DAY == 0:
-            day = self.score.starts + timedelta(days=index * self.cycle // DAY)
-            return local_midnight(day, self.zone)
+            return self.days.midnight(self._first_ordinal + index * self.cycle // DAY)
         return self.start + index * self.cycle
 
     def first_boundary_from(self, instant: int) -> int:
@@ -139,19 +140,11 @@ class Plan:
         return index
 
     def local_day(self, instant: int) -> tuple[int, int]:
-        """(ordinal of the local day holding `instant`, the instant that day ends).
-
-        Remembers the last day asked for: cues cluster in time, and zone lookups are slow.
-        """
-        cached = self._day
-        if cached[0] <= instant < cached[2]:
-            return cached[1], cached[2]
-        day = local_date(instant, self.zone)
-        self._day = (local_midnight(day, self.zone), day.toordinal(), self._day_end(day))
-        return self._day[1], self._day[2]
+        """(ordinal of the local day holding `instant`, the instant that day ends)."""
+        return self.days.day_of(instant)
 
     def _day_end(self, day: date) -> int:
-        return local_midnight(day + timedelta(days=1), self.zone)
+        return self.days.midnight(day.toordinal() + 1)
 
     def _cadence(self, cadence: Cadence) -> PlannedCadence:
         return PlannedCadence(
