@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from conductor.core import cadence, cues, handlers, progress
+from conductor.core import cadence, cues, progress
+from conductor.core.handlers import HANDLERS
 from conductor.core.outcome import Observation, Outcome
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
@@ -36,6 +37,8 @@ _GENERATIONAL = frozenset({"start", "remind", "missed", "cycle"})
 
 class EnsembleEngine:
     """One ensemble's fold. Owns its state; `apply` and `advance` return the cues they caused."""
+
+    __slots__ = ("cues", "observations", "plan", "state")
 
     def __init__(self, state: EnsembleState) -> None:
         self.state = state
@@ -69,18 +72,23 @@ class EnsembleEngine:
         if event.ensemble != state.ensemble:
             reason = f"ensemble: event is for {event.ensemble!r}, not {state.ensemble!r}"
             return Outcome(event.id, rejection=reason)
-        rejection = handlers.check(self, event)
+        kind = event.type
+        if state.score is None and kind != "score.published":
+            reason = f"ensemble: no score has been published for {event.ensemble!r} yet"
+            return Outcome(event.id, rejection=reason)
+        check, fold = HANDLERS[kind]
+        rejection = check(self, event)
         if rejection is not None:
             return Outcome(event.id, rejection=rejection)
-        at = int(event.occurred_at.timestamp())
+        at = to_epoch(event.occurred_at)
         self.cues = []
         self.observations = []
         timers = state.timers
         if timers and timers[0][0] <= at:
-            self._fire_timers(at, inclusive=event.type == "clock.tick")
+            self._fire_timers(at, inclusive=kind == "clock.tick")
         if at > state.now:
             state.now = at
-        handlers.apply(self, event, at)
+        fold(self, event, at)
         state.seen.add(event.id)
         state.accepted += 1
         return Outcome(event.id, cues=self.cues, observations=self.observations)

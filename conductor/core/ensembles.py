@@ -19,7 +19,10 @@ class Ensembles:
         return found
 
     def apply(self, event: Event) -> Outcome:
-        return self.engine(event.ensemble).apply(event)
+        found = self.engines.get(event.ensemble)
+        if found is None:
+            found = self.engine(event.ensemble)
+        return found.apply(event)
 
     def advance(self, until: datetime) -> list[Cue]:
         """Fire every ensemble's deadlines up to `until`, in time order."""

@@ -15,17 +15,6 @@ Check = Callable[["EnsembleEngine", Any], str | None]
 Fold = Callable[["EnsembleEngine", Any, int], None]
 
 
-def check(engine: "EnsembleEngine", event: ev.Event) -> str | None:
-    """Why this event cannot be applied, or None. Names the field at fault."""
-    if event.type != "score.published" and not engine.has_score:
-        return f"ensemble: no score has been published for {event.ensemble!r} yet"
-    return _CHECKS[event.type](engine, event)
-
-
-def apply(engine: "EnsembleEngine", event: ev.Event, at: int) -> None:
-    _FOLDS[event.type](engine, event, at)
-
-
 def _check_score(
     engine: "EnsembleEngine", event: ev.ScorePublished | ev.ScoreRevised
 ) -> str | None:
@@ -37,14 +26,13 @@ def _check_score(
     return None
 
 
-def _check_milestone(engine: "EnsembleEngine", milestone: str) -> str | None:
+def _check_milestone(
+    engine: "EnsembleEngine", event: ev.TaskStarted | ev.TaskCompleted | ev.MilestoneReached
+) -> str | None:
+    milestone = event.data.milestone
     if milestone not in engine.plan.milestones:
         return f"data.milestone: unknown milestone {milestone!r}"
     return None
-
-
-def _check_task_milestone(engine: "EnsembleEngine", event: ev.TaskStarted) -> str | None:
-    return _check_milestone(engine, event.data.milestone)
 
 
 def _check_open_task(engine: "EnsembleEngine", event: ev.TaskBlocked) -> str | None:
@@ -190,38 +178,22 @@ def _fold_tick(engine: "EnsembleEngine", event: ev.ClockTick, at: int) -> None:
     """Deadlines up to the tick already fired before the fold."""
 
 
-_CHECKS: dict[str, Check] = {
-    "score.published": _check_score,
-    "score.revised": _check_score,
-    "task.started": _check_task_milestone,
-    "task.completed": _check_task_milestone,
-    "task.blocked": _check_open_task,
-    "task.unblocked": _check_open_task,
-    "milestone.reached": lambda engine, event: _check_milestone(engine, event.data.milestone),
-    "ceremony.held": _check_cadence,
-    "decision.requested": _check_decision_requested,
-    "decision.made": _check_decision_made,
-    "concern.raised": _accept,
-    "experiment.started": _check_experiment,
-    "experiment.assessed": _check_experiment,
-    "experiment.stopped": _check_experiment,
-    "clock.tick": _accept,
+HANDLERS: dict[str, tuple[Check, Fold]] = {
+    "score.published": (_check_score, _fold_score),
+    "score.revised": (_check_score, _fold_score),
+    "task.started": (_check_milestone, _fold_task_started),
+    "task.completed": (_check_milestone, _fold_task_completed),
+    "task.blocked": (_check_open_task, _fold_task_blocked),
+    "task.unblocked": (_check_open_task, _fold_task_unblocked),
+    "milestone.reached": (_check_milestone, _fold_milestone_reached),
+    "ceremony.held": (_check_cadence, _fold_ceremony),
+    "decision.requested": (_check_decision_requested, _fold_decision_requested),
+    "decision.made": (_check_decision_made, _fold_decision_made),
+    "concern.raised": (_accept, _fold_concern),
+    "experiment.started": (_check_experiment, experiments.started),
+    "experiment.assessed": (_check_experiment, experiments.assessed),
+    "experiment.stopped": (_check_experiment, experiments.stopped),
+    "clock.tick": (_accept, _fold_tick),
 }
-
-_FOLDS: dict[str, Fold] = {
-    "score.published": _fold_score,
-    "score.revised": _fold_score,
-    "task.started": _fold_task_started,
-    "task.completed": _fold_task_completed,
-    "task.blocked": _fold_task_blocked,
-    "task.unblocked": _fold_task_unblocked,
-    "milestone.reached": _fold_milestone_reached,
-    "ceremony.held": _fold_ceremony,
-    "decision.requested": _fold_decision_requested,
-    "decision.made": _fold_decision_made,
-    "concern.raised": _fold_concern,
-    "experiment.started": experiments.started,
-    "experiment.assessed": experiments.assessed,
-    "experiment.stopped": experiments.stopped,
-    "clock.tick": _fold_tick,
-}
+"""Per event type: the check (why the event cannot be applied, naming the field, or None)
+and the fold."""

@@ -2,7 +2,7 @@
 
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from conductor.core import EnsembleEngine, EnsembleState
 from conductor.core.rehearsal import Rehearsal, publication_at_start
+from conductor.core.timeutil import to_epoch
 from conductor.scorefile import load_score
 from conductor.simulate import Pace, simulate_team
 from schemas import EVENT_ADAPTER, Cue, CueKind, Event, Score
@@ -154,3 +155,25 @@ def test_state_survives_a_serialization_round_trip(
     assert restored.state.to_dict() == uninterrupted.state.to_dict()
     end = log[-1].occurred_at + timedelta(days=3)
     assert restored.advance(end) == uninterrupted.advance(end)
+
+
+@given(
+    instant=st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from([UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/St_Johns")])
+        | st.builds(
+            timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+        ),
+    )
+)
+def test_epoch_seconds_agree_with_the_standard_library(instant: datetime) -> None:
+    assert to_epoch(instant) == int(instant.timestamp())
+
+
+def test_epoch_seconds_of_a_parsed_event_time() -> None:
+    event = EVENT_ADAPTER.validate_json(
+        '{"id": "e", "type": "clock.tick", "ensemble": "harbor",'
+        ' "occurred_at": "2026-03-29T01:30:15.9+01:00"}'
+    )
+    assert to_epoch(event.occurred_at) == 1774744215
