@@ -67,10 +67,11 @@ def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
     state.cadence_checked[cadence_id] = when
     cadence = plan.cadences[cadence_id]
     state.cadence_due[cadence_id] = state.cadence_due.get(cadence_id, 0) + 1
-    held = state.ceremonies.get(cadence_id, [])
-    if any(abs(at - when) <= cadence.grace for at in held):
-        state.cadence_held[cadence_id] = state.cadence_held.get(cadence_id, 0) + 1
-        return
+    grace = cadence.grace
+    for at in state.ceremonies.get(cadence_id, []):
+        if abs(at - when) <= grace:
+            state.cadence_held[cadence_id] = state.cadence_held.get(cadence_id, 0) + 1
+            return
     local = datetime.fromtimestamp(when, plan.zone).strftime("%H:%M on %a %d %b")
     reason = (
         f"The {cadence.kind} '{cadence_id}' planned for {local} "

@@ -2,11 +2,13 @@
 
 import hashlib
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING
 
 from conductor.core.state import PendingCue
 from conductor.core.timeutil import to_datetime
 from schemas import Cue, CueKind, Severity
+from schemas.cue import Recipient, ToEnsemble, ToRole, ToSection
 
 if TYPE_CHECKING:
     from conductor.core.engine import EnsembleEngine
@@ -20,10 +22,19 @@ def cue_id(ensemble: str, kind: str, subject: str, recipient: str, window: str) 
     return "cue-" + hashlib.blake2b(key, digest_size=10).hexdigest()
 
 
-def recipient(key: str) -> dict[str, str]:
-    """`role:lead` -> {"role": "lead"}: a cue's `to`."""
+@cache
+def recipient(key: str) -> Recipient:
+    """`role:lead` -> ToRole(role="lead"): a cue's `to`. Remembered: recipients repeat, the
+    models are frozen, and a validated one is taken as is when a cue is built."""
     kind, _, name = key.partition(":")
-    return {kind: name}
+    return _RECIPIENTS[kind].model_validate({kind: name})
+
+
+_RECIPIENTS: dict[str, type[ToRole | ToSection | ToEnsemble]] = {
+    "role": ToRole,
+    "section": ToSection,
+    "ensemble": ToEnsemble,
+}
 
 
 def emit(
@@ -62,7 +73,7 @@ def send_digest(engine: "EnsembleEngine", digest_key: str) -> None:
         return
     to, _, day_ordinal = digest_key.partition("|")
     day = date.fromordinal(int(day_ordinal)).isoformat()
-    caused_by = list(dict.fromkeys(cause for cue in folded for cause in cue.caused_by))
+    caused_by = list(dict.fromkeys([cause for cue in folded for cause in cue.caused_by]))
     severity = max((cue.severity for cue in folded), key=SEVERITY_RANK.__getitem__)
     listing = "; ".join(f"{cue.kind} on {cue.subject} ({cue.severity})" for cue in folded)
     noun = "cue was" if len(folded) == 1 else "cues were"

@@ -67,31 +67,34 @@ class EnsembleEngine:
     def apply(self, event: Event) -> Outcome:
         """Fold one event: reject it, ignore it as a duplicate, or apply it and fire deadlines."""
         state = self.state
-        if event.id in state.seen:
-            return Outcome(event.id, duplicate=True)
-        if event.ensemble != state.ensemble:
-            reason = f"ensemble: event is for {event.ensemble!r}, not {state.ensemble!r}"
-            return Outcome(event.id, rejection=reason)
+        event_id = event.id
+        if event_id in state.seen:
+            return Outcome(event_id, duplicate=True)
+        ensemble = event.ensemble
+        if ensemble != state.ensemble:
+            reason = f"ensemble: event is for {ensemble!r}, not {state.ensemble!r}"
+            return Outcome(event_id, rejection=reason)
         kind = event.type
         if state.score is None and kind != "score.published":
-            reason = f"ensemble: no score has been published for {event.ensemble!r} yet"
-            return Outcome(event.id, rejection=reason)
+            reason = f"ensemble: no score has been published for {ensemble!r} yet"
+            return Outcome(event_id, rejection=reason)
         check, fold = HANDLERS[kind]
         rejection = check(self, event)
         if rejection is not None:
-            return Outcome(event.id, rejection=rejection)
+            return Outcome(event_id, rejection=rejection)
         at = to_epoch(event.occurred_at)
-        self.cues = []
-        self.observations = []
+        cues: list[Cue] = []
+        observations: list[Observation] = []
+        self.cues, self.observations = cues, observations
         timers = state.timers
         if timers and timers[0][0] <= at:
             self._fire_timers(at, inclusive=kind == "clock.tick")
         if at > state.now:
             state.now = at
         fold(self, event, at)
-        state.seen.add(event.id)
+        state.seen.add(event_id)
         state.accepted += 1
-        return Outcome(event.id, cues=self.cues, observations=self.observations)
+        return Outcome(event_id, cues=cues, observations=observations)
 
     def advance(self, until: datetime) -> list[Cue]:
         """Fire every deadline up to `until` without recording a tick (rehearsal's end)."""

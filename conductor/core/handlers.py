@@ -79,36 +79,48 @@ def _fold_score(engine: "EnsembleEngine", event: ev.ScorePublished, at: int) -> 
 
 
 def _fold_task_started(engine: "EnsembleEngine", event: ev.TaskStarted, at: int) -> None:
-    state, task = engine.state, event.data.task
+    state, data = engine.state, event.data
+    task = data.task
     if task in state.tasks or task in state.completed_tasks:
         return
-    section = engine.plan.milestones[event.data.milestone].section
-    state.tasks[task] = Task(event.data.milestone, section, at)
-    state.wip[section] = state.wip.get(section, 0) + 1
+    milestone = data.milestone
+    section = engine.plan.milestones[milestone].section
+    state.tasks[task] = Task(milestone, section, at)
+    wip = state.wip
+    wip[section] = wip.get(section, 0) + 1
     progress.check_wip(engine, section, event.id)
 
 
 def _fold_task_completed(engine: "EnsembleEngine", event: ev.TaskCompleted, at: int) -> None:
-    state, plan, task_id = engine.state, engine.plan, event.data.task
-    if task_id in state.completed_tasks:
+    state, plan, data = engine.state, engine.plan, event.data
+    task_id = data.task
+    completed = state.completed_tasks
+    if task_id in completed:
         return
-    state.completed_tasks.add(task_id)
-    milestone = event.data.milestone
+    completed.add(task_id)
+    milestone = data.milestone
     section = plan.milestones[milestone].section
     task = state.tasks.pop(task_id, None)
     if task is not None:
-        state.wip[task.section] -= 1
-        if state.wip[task.section] <= plan.wip_limit.get(task.section, state.wip[task.section]):
-            state.over_wip.discard(task.section)
+        wip, task_section = state.wip, task.section
+        open_tasks = wip[task_section] - 1
+        wip[task_section] = open_tasks
+        if open_tasks <= plan.wip_limit.get(task_section, open_tasks):
+            state.over_wip.discard(task_section)
         cycle_time = max(0, at - task.started)
-        recent = state.cycle_times.setdefault(section, [])
+        recent = state.cycle_times.get(section)
+        if recent is None:
+            recent = state.cycle_times[section] = []
         recent.append(cycle_time)
         if len(recent) > RECENT:
             del recent[0]
         engine.observations.append(Observation("cycle_time_seconds", section, cycle_time))
-    state.done[milestone] = state.done.get(milestone, 0) + 1
+    done = state.done
+    done[milestone] = done.get(milestone, 0) + 1
     day = max(0, plan.day_index(at))
-    per_day = state.daily_done.setdefault(section, {})
+    per_day = state.daily_done.get(section)
+    if per_day is None:
+        per_day = state.daily_done[section] = {}
     per_day[day] = per_day.get(day, 0) + 1
     state.last_progress_event = event.id
 

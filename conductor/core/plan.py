@@ -3,7 +3,7 @@
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -120,6 +120,17 @@ class Plan:
             for c in score.commitments
         }
         self.experiments = frozenset(e.id for e in score.experiments)
+        self.order = self._dependency_order()
+        """Milestones in dependency order. (Computed here, not as a cached property: the
+        compiled core's classes keep no instance dictionary to cache in.)"""
+        self.in_section = {
+            section: tuple(m for m in self.milestones.values() if m.section == section)
+            for section in self.sections
+        }
+        self._planned_starts = {
+            m.id: max([self.start, *[self.milestones[d].due_end for d in m.depends_on]])
+            for m in self.milestones.values()
+        }
 
     def day_index(self, instant: int) -> int:
         """Local calendar days since the score starts (negative before it)."""
@@ -156,8 +167,7 @@ class Plan:
             sections=tuple(cadence.sections) if cadence.sections else None,
         )
 
-    @cached_property
-    def order(self) -> tuple[str, ...]:
+    def _dependency_order(self) -> tuple[str, ...]:
         """Milestones in dependency order (the score is validated acyclic)."""
         ordered: list[str] = []
         placed: set[str] = set()
@@ -176,8 +186,7 @@ class Plan:
 
     def planned_start(self, milestone_id: str) -> int:
         """Planned to start when its dependencies are due, or when the score starts."""
-        deps = self.milestones[milestone_id].depends_on
-        return max([self.start, *(self.milestones[d].due_end for d in deps)])
+        return self._planned_starts[milestone_id]
 
     def with_dependencies(self, milestone_ids: tuple[str, ...]) -> set[str]:
         found: set[str] = set()

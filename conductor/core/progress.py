@@ -150,8 +150,8 @@ def _check_pace(engine: "EnsembleEngine", section: str, index: int) -> None:
     state, plan = engine.state, engine.plan
     needed = 0.0
     left = 0
-    for milestone in plan.milestones.values():
-        if milestone.section != section or milestone.id in state.reached:
+    for milestone in plan.in_section[section]:
+        if milestone.id in state.reached:
             continue
         work = remaining(engine, milestone.id)
         left += work
