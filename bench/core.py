@@ -1,6 +1,7 @@
 """Core speed: fold + decide over 1,000,000 events of 1,000 ensembles; `rehearse` end to end.
 
-Run with `make bench`. The log is generated once (seeded) into bench/data/ and reused.
+Run with `make bench` (on both builds of the core), or `python -m bench.core` from the
+repository for the sources. The log is generated once (seeded) into bench/data/ and reused.
 Targets on the 2-core reference machine: core >= 250,000 events/s, end to end >= 100,000
 events/s, peak memory under 1 GiB.
 """
@@ -20,10 +21,8 @@ from typing import Any
 
 from rich.progress import track
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-
 from bench.generate import bench_score, write_log
-from bench.results import record
+from bench.results import core_build, record
 from conductor.core.ensembles import Ensembles
 from conductor.gctune import tune_for_folding
 from schemas import EVENT_ADAPTER
@@ -103,7 +102,7 @@ def end_to_end(path: Path) -> tuple[float, float]:
     score = DATA / "score-team-0000.json"
     score.write_text(bench_score(0).model_dump_json())
     command = [
-        sys.executable, "-m", "conductor", "rehearse", str(score),
+        sys.executable, "-P", "-m", "conductor", "rehearse", str(score),
         "--events", str(path), "--format", "jsonl",
     ]  # fmt: skip
     started = time.perf_counter()
@@ -151,7 +150,7 @@ def main() -> None:
         "| --- | ---: | ---: | ---: | ---: | --- |\n"
         f"{table}\n"
     )
-    record("Core: fold + decide, rehearse end to end", body)
+    record(f"Core: fold + decide, rehearse end to end ({core_build()})", body)
     print(body)
 
 

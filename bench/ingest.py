@@ -1,6 +1,7 @@
 """Benchmark of the embedded runtime: batched ingest over HTTP, single-event latency, restart.
 
-Usage: python bench/ingest.py [--events 200000] [--restart-events 1000000]
+Usage: python -m bench.ingest [--events 200000] [--restart-events 1000000] (`make bench` runs
+it on the compiled core).
 
 The stream is the example log copied into many ensembles (each with its score published),
 so the work per event is the core's real work. Results go to stdout; copy them into
@@ -23,6 +24,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry
 
+from bench.results import core_build
 from conductor.core.rehearsal import publication_at_start
 from conductor.metrics import build_metrics
 from conductor.runtime.clock import ScaledClock
@@ -174,6 +176,7 @@ def main() -> None:
     results: dict[str, object] = {
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
         "date": datetime.now(UTC).date().isoformat(),
+        "core": core_build(),
     }
     try:
         process, url = start_server(work / "ingest.db")

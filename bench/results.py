@@ -4,7 +4,10 @@ import os
 import platform
 import re
 from datetime import UTC, datetime
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
+
+from conductor.core import engine
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = "# Benchmark results\n\nWritten by `make bench`; each section by its own script.\n"
@@ -21,6 +24,14 @@ def machine() -> str:
         f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}"
     )
+
+
+def core_build() -> str:
+    """Which build of the core this process runs: `make bench` measures both."""
+    assert engine.__file__ is not None
+    if any(engine.__file__.endswith(suffix) for suffix in EXTENSION_SUFFIXES):
+        return "compiled core (mypyc)"
+    return "pure-Python core"
 
 
 def record(name: str, body: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.results import core_build
 from conductor.core.rehearsal import publication_at_start
 from conductor.scorefile import load_score
 from conductor.simulate import simulate_team
@@ -174,7 +175,7 @@ def main() -> None:
         stop(tansu)
     print(
         f"## Kafka path ({date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()})\n"
+        f"Python {platform.python_version()}, {core_build()})\n"
     )
     print(
         f"{total:,} events of {ENSEMBLES} ensembles, {PARTITIONS} partitions, Tansu on loopback.\n"

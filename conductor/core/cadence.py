@@ -1,7 +1,9 @@
 """Cadence rules: a reminder before each occurrence, a missed cue when none was held."""
 
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from conductor.core.cues import emit
 from schemas import CueKind, Severity
@@ -41,7 +43,7 @@ def remind(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
     engine.state.cadence_reminded[cadence_id] = when
     plan = engine.plan
     cadence = plan.cadences[cadence_id]
-    local = datetime.fromtimestamp(when, plan.zone).strftime("%H:%M on %a %d %b")
+    local = occurrence_time(when, plan.score.timezone)
     minutes = (when - engine.state.now) // 60
     reason = f"The {cadence.kind} '{cadence_id}' starts at {local} (in {minutes} minutes)."
     for to in recipients(engine, cadence_id):
@@ -72,7 +74,7 @@ def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
         if abs(at - when) <= grace:
             state.cadence_held[cadence_id] = state.cadence_held.get(cadence_id, 0) + 1
             return
-    local = datetime.fromtimestamp(when, plan.zone).strftime("%H:%M on %a %d %b")
+    local = occurrence_time(when, plan.score.timezone)
     reason = (
         f"The {cadence.kind} '{cadence_id}' planned for {local} "
         f"was not held within its grace of {cadence.grace // 60} minutes."
@@ -88,6 +90,13 @@ def check_missed(engine: "EnsembleEngine", cadence_id: str, when: int) -> None:
             reason,
             _cause(engine),
         )
+
+
+@lru_cache(maxsize=4096)
+def occurrence_time(when: int, timezone: str) -> str:
+    """`09:30 on Mon 02 Mar`, local. Remembered: every ensemble that keeps the same ritual in
+    the same zone is reminded of the same occurrence."""
+    return datetime.fromtimestamp(when, ZoneInfo(timezone)).strftime("%H:%M on %a %d %b")
 
 
 def recipients(engine: "EnsembleEngine", cadence_id: str) -> list[str]:

@@ -1,0 +1,23 @@
+"""The tests run on the build they were asked to run on.
+
+`make test` runs the core's tests twice: on the sources, then with CONDUCTOR_CORE_BUILD=compiled
+on the mypyc build. A compiled module left beside the sources would silently shadow them (an
+edit would change nothing), and a compiled run that imported the sources would test nothing
+new: either fails here.
+"""
+
+import os
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
+
+from conductor.core import engine, ensembles, handlers, progress
+
+
+def test_the_core_is_the_build_asked_for() -> None:
+    compiled = os.environ.get("CONDUCTOR_CORE_BUILD", "source") == "compiled"
+    for module in (engine, ensembles, handlers, progress):
+        assert module.__file__ is not None
+        is_extension = any(module.__file__.endswith(suffix) for suffix in EXTENSION_SUFFIXES)
+        assert is_extension == compiled, module.__file__
+        in_sources = Path(module.__file__).parent == Path(__file__).parents[2] / "conductor/core"
+        assert in_sources != compiled, module.__file__
