@@ -1,7 +1,7 @@
 """Build hook: with CONDUCTOR_MYPYC=1 the pure core (`conductor/core/`) is compiled with mypyc.
 
 The compiled core gives the same results (the core's tests run on both builds) and folds
-events 1.3–1.6x faster; without the variable the build is pure Python, as for an editable
+events 1.3-1.6x faster; without the variable the build is pure Python, as for an editable
 install, where compiled modules would shadow the sources being edited.
 """
 
