@@ -1,5 +1,6 @@
 """The `conductor` command line."""
 
+import os
 import sys
 from datetime import datetime
 from enum import StrEnum
@@ -12,6 +13,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from conductor.errors import InvalidScore
 from conductor.gctune import tune_for_folding
 from conductor.rehearse import rehearse_file
+from conductor.rehearse_shards import rehearse_in_shards
 from conductor.runtime.serve import serve
 from conductor.runtime.settings import Settings
 from conductor.scorefile import load_score
@@ -62,20 +64,32 @@ def validate(score: Annotated[Path, typer.Argument(help="score file (YAML or JSO
 @app.command()
 def rehearse(
     score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")],
-    events: Annotated[Path, typer.Option("--events", help="recorded log, JSON Lines")],
+    events: Annotated[
+        Path, typer.Option("--events", exists=True, dir_okay=False, help="recorded log, JSON Lines")
+    ],
     until: Annotated[
         str | None, typer.Option(help="tick through deadlines up to this ISO time")
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="processes folding the log, each a share of its ensembles (default: the cores)",
+        ),
+    ] = len(os.sched_getaffinity(0)),
 ) -> None:
     """Replay a recorded log against a score and print the cues that would have fired."""
     loaded = _load_or_exit(score)
     end = _aware(until) if until is not None else None
     tune_for_folding()
-    with events.open("rb") as lines:
-        report = rehearse_file(loaded, lines, end)
-    report.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
-    raise typer.Exit(1 if report.rejected else 0)
+    if jobs == 1:
+        with events.open("rb") as lines:
+            printout = rehearse_file(loaded, lines, end).printout()
+    else:
+        printout = rehearse_in_shards(loaded, events, end, jobs)
+    printout.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
+    raise typer.Exit(1 if printout.rejected else 0)
 
 
 @app.command()

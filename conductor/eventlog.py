@@ -1,6 +1,6 @@
 """Reading JSON Lines event logs: each line validated, bad lines reported and skipped."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,11 +37,13 @@ def _problem(detail: Any) -> Problem:
     return Problem(format_location(loc), detail["msg"])
 
 
-def read_events(lines: Iterable[bytes]) -> Iterator[tuple[int, Event | BadLine]]:
+def read_events(
+    lines: Iterable[bytes], keep: Callable[[bytes], bool] | None = None
+) -> Iterator[tuple[int, Event | BadLine]]:
     """(line number, event) in log order; blank lines are skipped, invalid ones come back as
-    BadLine."""
+    BadLine. With `keep`, only the lines it accepts are read (numbered as in the whole log)."""
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
+        if not raw.strip() or (keep is not None and not keep(raw)):
             continue
         parsed = parse_event(raw)
         yield number, BadLine(number, parsed) if isinstance(parsed, list) else parsed

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -13,6 +13,29 @@ from conductor.core.figures import figures
 from conductor.core.rehearsal import Rehearsal
 from conductor.eventlog import BadLine, read_events
 from schemas import Cue, Score
+from schemas.events import Event
+
+
+@dataclass
+class Printout:
+    """What `conductor rehearse` prints, however the log was folded: the cues as JSON (in
+    time order), the rejected lines, the summary of the score's ensemble."""
+
+    cue_lines: list[str]
+    rejected: list[str]
+    summary: str
+    timezone: str
+
+    def print(self, out: TextIO, err: TextIO, as_jsonl: bool) -> None:
+        if as_jsonl:
+            out.writelines(line + "\n" for line in self.cue_lines)
+        else:
+            cues = [Cue.model_validate_json(line) for line in self.cue_lines]
+            Console(file=out, width=160).print(cue_table(cues, self.timezone))
+        console = Console(file=err, width=160)
+        for problem in self.rejected:
+            console.print(f"[red]rejected[/red] {problem}", highlight=False)
+        console.print(self.summary, highlight=False)
 
 
 @dataclass
@@ -20,35 +43,46 @@ class RehearsalReport:
     score: Score
     rehearsal: Rehearsal
     cues: list[Cue]
-    bad_lines: list[BadLine]
     rejected: list[str]
 
-    def print(self, out: TextIO, err: TextIO, as_jsonl: bool) -> None:
-        if as_jsonl:
-            out.writelines(cue.model_dump_json() + "\n" for cue in self.cues)
-        else:
-            Console(file=out, width=160).print(cue_table(self.cues, self.score.timezone))
-        console = Console(file=err, width=160)
-        for problem in self.rejected:
-            console.print(f"[red]rejected[/red] {problem}", highlight=False)
-        console.print(summary(self), highlight=False)
+    def printout(self) -> Printout:
+        return Printout(
+            [cue.model_dump_json() for cue in self.cues],
+            self.rejected,
+            summary(score_figures(self.rehearsal, self.score), len(self.rejected), len(self.cues)),
+            self.score.timezone,
+        )
 
 
 def rehearse_file(score: Score, lines: Iterable[bytes], until: datetime | None) -> RehearsalReport:
-    """Replay a JSONL log; invalid lines and rejected events are reported, never fatal."""
+    """Replay a JSONL log in this process; invalid lines and rejected events are reported,
+    never fatal."""
     rehearsal = Rehearsal(score)
-    bad_lines: list[BadLine] = []
-    rejected: list[str] = []
-    for number, item in read_events(lines):
+    problems = fold_log(rehearsal, read_events(lines))
+    cues = rehearsal.finish(until)
+    return RehearsalReport(score, rehearsal, cues, [problem for _, problem in problems])
+
+
+def fold_log(
+    rehearsal: Rehearsal, events: Iterable[tuple[int, Event | BadLine]]
+) -> list[tuple[int, str]]:
+    """Feed numbered events in log order; the problems (bad lines, rejected events) come
+    back with their line numbers."""
+    problems: list[tuple[int, str]] = []
+    for number, item in events:
         if isinstance(item, BadLine):
-            bad_lines.append(item)
-            rejected.append(str(item))
+            problems.append((number, str(item)))
             continue
         outcome = rehearsal.feed(item)
         if outcome.rejection is not None:
-            rejected.append(f"line {number}: event {item.id!r}: {outcome.rejection}")
-    cues = rehearsal.finish(until)
-    return RehearsalReport(score, rehearsal, cues, bad_lines, rejected)
+            problems.append((number, f"line {number}: event {item.id!r}: {outcome.rejection}"))
+    return problems
+
+
+def score_figures(rehearsal: Rehearsal, score: Score) -> dict[str, Any] | None:
+    """The figures of the score's ensemble, if the rehearsal gave it a score."""
+    engine = rehearsal.ensembles.engines.get(score.ensemble)
+    return figures(engine) if engine is not None and engine.has_score else None
 
 
 def cue_table(cues: list[Cue], timezone: str) -> Table:
@@ -69,11 +103,9 @@ def cue_table(cues: list[Cue], timezone: str) -> Table:
     return table
 
 
-def summary(report: RehearsalReport) -> str:
-    engine = report.rehearsal.ensembles.engines.get(report.score.ensemble)
-    if engine is None or not engine.has_score:
+def summary(data: dict[str, Any] | None, rejected: int, cues: int) -> str:
+    if data is None:
         return "no events for the score's ensemble"
-    data = figures(engine)
     adherence = ", ".join(
         f"{cadence} {values['held']}/{values['due']}"
         for cadence, values in data["cadences"].items()
@@ -81,7 +113,7 @@ def summary(report: RehearsalReport) -> str:
     reached = sum(1 for m in data["milestones"].values() if m["status"] == "reached")
     lines = [
         f"ensemble {data['ensemble']} at {data['now']}: {data['events_accepted']} events accepted, "
-        f"{len(report.rejected)} rejected, {len(report.cues)} cues",
+        f"{rejected} rejected, {cues} cues",
         f"cadences held: {adherence}",
         f"milestones reached: {reached}/{len(data['milestones'])}; "
         f"critical path: {' > '.join(data['critical_path']) or '—'}",

@@ -26,7 +26,9 @@ def publication_at_start(score: Score) -> ScorePublished:
 
 @dataclass
 class Rehearsal:
-    """Feed validated events in log order, then `finish`; cues come out in time order."""
+    """Feed validated events in log order, then `finish`; cues come out in time order, and
+    ensemble by ensemble at the same instant (so that a log folded in shards of ensembles
+    merges into the same order)."""
 
     score: Score | None = None
     ensembles: Ensembles = field(default_factory=Ensembles)
@@ -54,7 +56,7 @@ class Rehearsal:
         end = until or self.latest
         if end is not None:
             self.cues.extend(self.ensembles.advance(end))
-        return sorted(self.cues, key=lambda cue: cue.at)
+        return sorted(self.cues, key=lambda cue: (cue.at, cue.ensemble))
 
     def _record(self, outcome: Outcome) -> None:
         self.cues.extend(outcome.cues)

@@ -101,6 +101,19 @@ def test_rehearse_reports_bad_lines_skips_them_and_exits_1(tmp_path: Path) -> No
     assert "line 9: type: Input tag 'nap'" in result.stderr
     clean = conductor("rehearse", str(SCORE), "--events", str(EVENTS), "--format", "jsonl")
     assert result.stdout == clean.stdout, "bad lines are skipped, good ones all applied"
+    for jobs in ("1", "3"):  # the default here is one process per core
+        again = conductor(
+            "rehearse", str(SCORE), "--events", str(path), "--format", "jsonl", "--jobs", jobs
+        )  # fmt: skip
+        assert (again.returncode, again.stdout, again.stderr) == (
+            1, result.stdout, result.stderr,
+        )  # fmt: skip
+
+
+def test_rehearse_names_a_missing_log(tmp_path: Path) -> None:
+    result = conductor("rehearse", str(SCORE), "--events", str(tmp_path / "nowhere.jsonl"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "--events" in result.stderr
 
 
 def test_schemas_export_writes_the_committed_files(tmp_path: Path) -> None:
