@@ -14,7 +14,6 @@ from conductor.errors import InvalidScore
 from conductor.gctune import tune_for_folding
 from conductor.rehearse import rehearse_file
 from conductor.rehearse_shards import rehearse_in_shards
-from conductor.runtime.serve import serve
 from conductor.runtime.settings import Settings
 from conductor.scorefile import load_score
 from conductor.simulate import simulate_team
@@ -131,6 +130,10 @@ def run(
     try:
         given = {name: value for name, value in flags.items() if value is not None}
         settings = Settings.model_validate(given)
+        # Imported here: FastAPI and uvicorn take a third of a second to import, which
+        # every other command (a rehearsal, say) would pay for nothing.
+        from conductor.runtime.serve import serve
+
         serve(settings)
     except InvalidScore as error:
         typer.echo(str(error), err=True)
