@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from bench.generate import bench_score, write_log
 from bench.results import core_build, record
 from conductor.core.ensembles import Ensembles
 from conductor.gctune import tune_for_folding
+from conductor.shards import shard_of
 from schemas import EVENT_ADAPTER
 
 DATA = Path(__file__).with_name("data")
@@ -66,7 +66,7 @@ def _shard(path: Path, shard: int, shards: int, ready: Any, go: Any, out: Any) -
     mine = [
         event
         for event in map(EVENT_ADAPTER.validate_json, path.open("rb"))
-        if zlib.crc32(event.ensemble.encode()) % shards == shard
+        if shard_of(event.ensemble, shards) == shard
     ]
     tune_for_folding()
     ready.wait()
@@ -98,11 +98,9 @@ def sharded_throughput(path: Path, shards: int) -> tuple[float, int]:
     return max(seconds for _, seconds in results), sum(count for count, _ in results)
 
 
-def end_to_end(path: Path, jobs: int) -> tuple[float, float]:
+def end_to_end(score: Path, path: Path, jobs: int) -> tuple[float, float]:
     """Wall seconds and peak memory (MiB, all its processes together) of `conductor rehearse
     --format jsonl --jobs N` on the log."""
-    score = DATA / "score-team-0000.json"
-    score.write_text(bench_score(0).model_dump_json())
     command = [
         sys.executable, "-P", "-m", "conductor", "rehearse", str(score),
         "--events", str(path), "--format", "jsonl", "--jobs", str(jobs),
@@ -145,9 +143,11 @@ def main() -> None:
     print("two processes, ensembles split between them ...", flush=True)
     sharded_seconds, sharded_events = sharded_throughput(path, 2)
     assert sharded_events == applied
+    score = DATA / "score-team-0000.json"
+    score.write_text(bench_score(0).model_dump_json())
     jobs = len(os.sched_getaffinity(0))
-    e2e_seconds, e2e_peak = end_to_end(path, jobs)
-    single_seconds, single_peak = end_to_end(path, 1)
+    e2e_seconds, e2e_peak = end_to_end(score, path, jobs)
+    single_seconds, single_peak = end_to_end(score, path, 1)
     rows = [
         ("core fold + decide, one process", applied / spent, spent, core_peak, 250_000),
         ("core fold + decide, two processes (ensembles split)", applied / sharded_seconds,
