@@ -55,7 +55,7 @@ class Rollup:
 def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue]) -> None:
     for cue in cues:
         section, role = rollup.recipient(cue)
-        metrics.child(metrics.cues, cue.ensemble, cue.kind.value, section, role).inc()
+        metrics.cues.inc(cue.ensemble, cue.kind.value, section, role)
 
 
 def record_outcome(
@@ -67,12 +67,12 @@ def record_outcome(
     for events that name an unknown ensemble, so untrusted input cannot mint label values.
     """
     if outcome.duplicate:
-        metrics.child(metrics.events_duplicate, ensemble).inc()
+        metrics.events_duplicate.inc(ensemble)
         return
     if outcome.rejection is not None:
-        metrics.child(metrics.events_rejected, ensemble).inc()
+        metrics.events_rejected.inc(ensemble)
         return
-    metrics.child(metrics.events_accepted, ensemble).inc()
+    metrics.events_accepted.inc(ensemble)
     if rollup is None:
         return
     record_cues(metrics, rollup, outcome.cues)

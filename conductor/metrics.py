@@ -26,7 +26,7 @@ from threading import Lock
 from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
@@ -316,15 +316,47 @@ class FiguresCollector(Collector):
             yield family
 
 
+class TallyCounter(Collector):
+    """A labelled counter that is a plain dict of label values to counts, rendered on scrape.
+
+    For the counters bumped on every event and cue: prometheus-client's `Counter` checks its
+    state and takes a lock on each `inc` (with the child lookup, ~7 µs of an event's ~50 µs
+    of ingest). Each runtime updates and scrapes these from its one event loop; a scrape
+    reads a copy of the dict.
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        assert spec.type is Type.COUNTER and spec.name.endswith("_total"), spec.name
+        self.spec = spec
+        self._counts: dict[tuple[str, ...], float] = {}
+
+    def inc(self, *values: str) -> None:
+        """Count one for these label values (in the spec's label order)."""
+        counts = self._counts
+        counts[values] = counts.get(values, 0.0) + 1.0
+
+    def value(self, *values: str) -> float:
+        return self._counts.get(values, 0.0)
+
+    def collect(self) -> Iterator[Metric]:
+        spec = self.spec
+        family = CounterMetricFamily(
+            spec.name.removesuffix("_total"), spec.help, labels=spec.labels
+        )
+        for values, count in self._counts.copy().items():
+            family.add_metric(values, count)
+        yield family
+
+
 @dataclass
 class Metrics:
     """Every Conductor metric, registered in one registry. Build it with `build_metrics`."""
 
     registry: CollectorRegistry
-    cues: Counter
-    events_accepted: Counter
-    events_duplicate: Counter
-    events_rejected: Counter
+    cues: TallyCounter
+    events_accepted: TallyCounter
+    events_duplicate: TallyCounter
+    events_rejected: TallyCounter
     cycle_time: Histogram
     decision_latency: Histogram
     log_offset: Gauge
@@ -360,6 +392,12 @@ def _counter(spec: Spec, registry: CollectorRegistry) -> Counter:
     return Counter(spec.name, spec.help, spec.labels, registry=registry)
 
 
+def _tally(spec: Spec, registry: CollectorRegistry) -> TallyCounter:
+    counter = TallyCounter(spec)
+    registry.register(counter)
+    return counter
+
+
 def _gauge(spec: Spec, registry: CollectorRegistry) -> Gauge:
     assert spec.type is Type.GAUGE and not spec.figure, spec.name
     return Gauge(spec.name, spec.help, spec.labels, registry=registry)
@@ -375,10 +413,10 @@ def build_metrics(registry: CollectorRegistry) -> Metrics:
     figures = FiguresCollector(tuple(spec for spec in CATALOGUE if spec.figure))
     metrics = Metrics(
         registry=registry,
-        cues=_counter(CUES, registry),
-        events_accepted=_counter(EVENTS_ACCEPTED, registry),
-        events_duplicate=_counter(EVENTS_DUPLICATE, registry),
-        events_rejected=_counter(EVENTS_REJECTED, registry),
+        cues=_tally(CUES, registry),
+        events_accepted=_tally(EVENTS_ACCEPTED, registry),
+        events_duplicate=_tally(EVENTS_DUPLICATE, registry),
+        events_rejected=_tally(EVENTS_REJECTED, registry),
         cycle_time=_histogram(CYCLE_TIME, registry),
         decision_latency=_histogram(DECISION_LATENCY, registry),
         log_offset=_gauge(LOG_OFFSET, registry),

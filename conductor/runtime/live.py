@@ -217,7 +217,7 @@ class LiveRuntime:
                 numbers.append(number)
         if invalid:
             for _ in invalid:
-                self.metrics.events_rejected.labels(WHOLE).inc()
+                self.metrics.events_rejected.inc(WHOLE)
             return self._refused(invalid, parsed, numbers)
         result = self._apply_all(parsed, numbers, list(lines))
         self._tick_due()
