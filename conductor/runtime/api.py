@@ -66,6 +66,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.writer.attach(asyncio.get_running_loop())
         jobs: list[Awaitable[object]] = [ticker(), *(courier.run() for courier in couriers)]
         jobs += [job() for job in background or []]
         tasks = [asyncio.ensure_future(job) for job in jobs]
@@ -77,6 +78,7 @@ def create_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             for courier in couriers:
                 await courier.sink.close()
+            runtime.writer.detach()
 
     app = FastAPI(
         title="Conductor",
@@ -137,6 +139,8 @@ def create_app(
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         lines = body.split(b"\n") if media in NDJSON_TYPES else [body]
         result = runtime.ingest(lines)
+        if result.committed is not None:
+            await asyncio.wrap_future(result.committed)  # answered once it is in the log
         failed = not result.appended and result.count("rejected") > 0
         return _json(result.to_json(), 422 if failed else 200)
 
@@ -166,7 +170,11 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> Response:
-        return _json({"status": "ok", "offset": runtime.offset, "now": runtime.now().isoformat()})
+        """503 once the log cannot be written any more (restart the process)."""
+        status, code = ("ok", 200) if runtime.writer.healthy else ("log writer stopped", 503)
+        return _json(
+            {"status": status, "offset": runtime.offset, "now": runtime.now().isoformat()}, code
+        )
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -13,13 +13,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, TextIO
+from typing import Any, BinaryIO, Protocol, TextIO
 
 import httpx
 import orjson
 
 from conductor.metrics import Metrics
 from conductor.runtime.store import Store
+from conductor.runtime.writer import InlineWriter, LogWriter
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +118,18 @@ def backoff(attempts: int, cap: float) -> float:
 class Courier:
     """Moves cues from the outbox to one sink, in outbox order, retrying with backoff."""
 
-    def __init__(self, sink: Sink, store: Store, metrics: Metrics, retry_cap: float) -> None:
+    def __init__(
+        self,
+        sink: Sink,
+        store: Store,
+        metrics: Metrics,
+        retry_cap: float,
+        writer: LogWriter | None = None,
+    ) -> None:
         self.sink = sink
         self.store = store
+        """Read for what is due; marks go through `writer`, in order with the log's writes."""
+        self.writer: LogWriter = writer or InlineWriter(store)
         self.metrics = metrics
         self.retry_cap = retry_cap
         self.wake = asyncio.Event()
@@ -154,7 +164,7 @@ class Courier:
                     await self.sink.send(pending.body)
                 except Exception as error:  # any failure of a sink is retried, never fatal
                     retry_at = time.time() + backoff(pending.attempts, self.retry_cap)
-                    self.store.mark_failed(name, pending.seq, retry_at, repr(error))
+                    await self._write("mark_failed", name, pending.seq, retry_at, repr(error))
                     self.metrics.child(self.metrics.delivery_failures, name).inc()
                     break
                 now = time.time()
@@ -164,10 +174,14 @@ class Courier:
                 lag = max(0.0, now - pending.created)
                 self.metrics.child(self.metrics.delivery_lag, name).observe(lag)
                 if len(unmarked) == self.sink.mark_every:
-                    self.store.mark_delivered(name, unmarked)
+                    await self._write("mark_delivered", name, unmarked)
                     unmarked = []
                 await asyncio.sleep(0)  # a sink that never awaits must not starve ingest
         finally:
             if unmarked:
-                self.store.mark_delivered(name, unmarked)
+                await self._write("mark_delivered", name, unmarked)
         return sent
+
+    async def _write(self, operation: str, *args: Any) -> None:
+        """Wait for the mark: the next look at the outbox must not see these cues as due."""
+        await asyncio.wrap_future(self.writer.submit(operation, *args))

@@ -2,11 +2,15 @@
 
 Synchronous and single-threaded on purpose: the HTTP layer calls it from one event loop, so
 events, ticks and their cues reach the log in one total order, the order a replay uses.
+The runtime numbers the rows itself and hands them to a writer (`conductor.runtime.writer`);
+a batch's `committed` future resolves once they are in the log.
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,10 +28,13 @@ from conductor.instrument import Rollup, publish_figures, record_outcome
 from conductor.metrics import WHOLE, Metrics
 from conductor.runtime.clock import Clock
 from conductor.runtime.deadlines import DeadlineIndex
-from conductor.runtime.store import Entry, Store
+from conductor.runtime.store import Entry, Rows, Store
+from conductor.runtime.writer import InlineWriter, LogWriter
 from conductor.statejson import dumps as state_json
 from schemas import Score
 from schemas.events import ClockTick, Event, ScoreData, ScoreRevised
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,6 +59,8 @@ class BatchResult:
     results: list[LineResult]
     appended: bool
     offset: int
+    committed: "Future[Any] | None" = None
+    """Resolves once the batch (and the ticks it reached) is in the log; None: nothing to write."""
 
     def count(self, status: str) -> int:
         return sum(1 for result in self.results if result.status == status)
@@ -84,8 +93,11 @@ class LiveRuntime:
         sinks: Sequence[str] = (),
         snapshot_every: int = 100_000,
         min_group_size: int = 3,
+        writer: LogWriter | None = None,
     ) -> None:
         self.store = store
+        """Read by the runtime (recovery, cues, the outbox); written only through `writer`."""
+        self.writer: LogWriter = writer or InlineWriter(store)
         self.metrics = metrics
         self.clock = clock
         self.sinks = tuple(sinks)
@@ -93,8 +105,12 @@ class LiveRuntime:
         self.min_group_size = min_group_size
         self.ensembles = Ensembles()
         self.offset = 0
+        """The offset of the newest entry folded and handed to the writer."""
         self.newest: datetime | None = None
         self.on_append: Callable[[], None] = lambda: None
+        self._cue_seq = 0
+        self._generation = 0
+        """Bumped by each recovery: writes folded before it failed with the write they followed."""
         self._snapshot_at = 0
         self._pending: list[Entry] = []
         self._rollups: dict[str, tuple[int, Rollup]] = {}
@@ -107,6 +123,8 @@ class LiveRuntime:
         self.ensembles = Ensembles()
         self.offset = self._snapshot_at = 0
         self.newest = None
+        self._pending = []
+        self._cue_seq = self.store.last_seq()
         snapshot = self.store.latest_snapshot()
         if snapshot is not None:
             self._snapshot_at, data = snapshot
@@ -144,7 +162,7 @@ class LiveRuntime:
         else:
             return None
         result = self._apply_all([event], [1])
-        self._flush()
+        result.committed = self._flush()
         result.offset = self.offset
         return result
 
@@ -161,7 +179,7 @@ class LiveRuntime:
     def tick(self) -> int:
         """Append a `clock.tick` at every deadline the runtime's time has reached."""
         ticks = self._tick_due()
-        self._flush()
+        self._flush()  # a failed write is the writer's callback's to handle
         return ticks
 
     def _tick_due(self) -> int:
@@ -221,7 +239,7 @@ class LiveRuntime:
             return self._refused(invalid, parsed, numbers)
         result = self._apply_all(parsed, numbers, list(lines))
         self._tick_due()
-        self._flush()
+        result.committed = self._flush()
         result.offset = self.offset
         return result
 
@@ -280,29 +298,42 @@ class LiveRuntime:
     def _entry(self, event: Event, body: bytes, outcome: Outcome) -> Entry:
         return Entry(event.id, event.ensemble, body, outcome.cues)
 
-    def _flush(self) -> None:
-        """Commit the pending entries, if any (one transaction for a batch and its ticks)."""
-        if self._pending:
-            self._commit()
-
-    def _commit(self) -> None:
+    def _flush(self) -> "Future[Any] | None":
+        """Hand the pending entries, if any, to the writer: one transaction for a batch and
+        its ticks. Returns the commit to wait for."""
+        if not self._pending:
+            return None
         entries, self._pending = self._pending, []
-        try:
-            self.offset = self.store.append(entries, self.sinks, time.time())
-        except BaseException:
-            # The engines already folded what the log refused: rebuild them from the log.
-            self.recover()
-            raise
+        rows = Rows.of(entries, self.offset, self._cue_seq)
+        self.offset += len(rows.events)
+        self._cue_seq += len(rows.cues)
+        committed = self.writer.submit("write", rows, self.sinks, time.time())
+        generation = self._generation
+        committed.add_done_callback(lambda done: self._written(done, generation))
         self.metrics.log_offset.set(self.offset)
         if self.offset - self._snapshot_at >= self.snapshot_every:
             self.snapshot()
-        self.on_append()
+        return committed
+
+    def _written(self, done: "Future[Any]", generation: int) -> None:
+        """After a commit: wake the couriers; after the first failed one, rebuild from the log.
+
+        The engines already folded what the log refused, and every write submitted after it
+        (refused too); the log is the truth, so the state is replayed from it.
+        """
+        if done.exception() is None:
+            self.on_append()
+        elif generation == self._generation:
+            self._generation += 1
+            self.recover()
+            self.writer.resume()
 
     def snapshot(self) -> None:
+        """Save every engine's state at the current offset (after the writes before it)."""
         states = {name: engine.state for name, engine in self.ensembles.engines.items()}
-        self.store.save_snapshot(
-            self.offset, state_json({"offset": self.offset, "ensembles": states})
-        )
+        data = state_json({"offset": self.offset, "ensembles": states})
+        saved = self.writer.submit("save_snapshot", self.offset, data)
+        saved.add_done_callback(_log_if_failed)
         self._snapshot_at = self.offset
 
     def _restore(self, data: dict[str, Any]) -> None:
@@ -312,6 +343,11 @@ class LiveRuntime:
             if engine.state.now:
                 self._saw(to_datetime(engine.state.now))
         self.offset = int(data["offset"])
+
+    def close(self) -> None:
+        """Wait for every write handed to the writer, then close the log."""
+        self.writer.close()
+        self.store.close()
 
     def _saw(self, at: datetime) -> None:
         if self.newest is None or at > self.newest:
@@ -343,6 +379,12 @@ class LiveRuntime:
                 publish_figures(self.metrics, rollup, figures(engine))
         for sink in self.sinks:
             self.metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
+
+
+def _log_if_failed(done: "Future[Any]") -> None:
+    """A snapshot that was not saved costs a longer replay at the next start, nothing more."""
+    if done.exception() is not None:
+        logger.error("snapshot not saved: %s", done.exception())
 
 
 def _raw_id(raw: bytes) -> str | None:

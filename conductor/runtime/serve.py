@@ -18,6 +18,7 @@ from conductor.runtime.demo import WEEK_PER_MINUTE, post_simulation
 from conductor.runtime.live import LiveRuntime
 from conductor.runtime.settings import Settings
 from conductor.runtime.store import Store
+from conductor.runtime.writer import WriterProcess
 from conductor.scorefile import load_score
 from schemas import Score
 
@@ -52,6 +53,7 @@ def build(settings: Settings, clock: Clock | None = None) -> tuple[FastAPI, Live
     store = Store(settings.db, settings.synchronous_full)
     metrics = build_metrics(CollectorRegistry())
     sinks = sinks_of(settings)
+    writer = WriterProcess(settings.db, settings.synchronous_full)
     runtime = LiveRuntime(
         store,
         metrics,
@@ -59,11 +61,14 @@ def build(settings: Settings, clock: Clock | None = None) -> tuple[FastAPI, Live
         [sink.name for sink in sinks],
         settings.snapshot_every,
         settings.min_group_size,
+        writer,
     )
     runtime.recover()
     if score is not None:
-        runtime.publish_score(score)
-    couriers = [Courier(sink, store, metrics, settings.retry_max_seconds) for sink in sinks]
+        published = runtime.publish_score(score)
+        if published is not None and published.committed is not None:
+            writer.wait(published.committed)
+    couriers = [Courier(sink, store, metrics, settings.retry_max_seconds, writer) for sink in sinks]
     token = settings.api_token.get_secret_value() if settings.api_token else None
     background: list[Callable[[], Awaitable[object]]] = []
     if settings.demo and score is not None and isinstance(clock, ScaledClock):
@@ -92,4 +97,4 @@ def serve(settings: Settings) -> None:
         flush=True,
     )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", loop="uvloop")
-    runtime.store.close()
+    runtime.close()

@@ -51,6 +51,33 @@ class Entry:
     cues: list[Cue] = field(default_factory=list)
 
 
+@dataclass
+class Rows:
+    """Entries as the log's rows, numbered by whoever decides the log's order."""
+
+    events: list[tuple[int, str, str, bytes]]
+    """(pos, id, ensemble, body)"""
+    cues: list[tuple[int, str, int, str, str | None, bytes]]
+    """(seq, id, pos, kind, role, body)"""
+
+    @classmethod
+    def of(cls, entries: Sequence[Entry], after_pos: int, after_seq: int) -> "Rows":
+        """Number `entries` from the offset and cue sequence number after the given ones."""
+        events: list[tuple[int, str, str, bytes]] = []
+        cues: list[tuple[int, str, int, str, str | None, bytes]] = []
+        pos, seq = after_pos, after_seq
+        for entry in entries:
+            pos += 1
+            events.append((pos, entry.id, entry.ensemble, entry.body))
+            for cue in entry.cues:
+                seq += 1
+                role = cue.to.role if isinstance(cue.to, ToRole) else None
+                cues.append(
+                    (seq, cue.id, pos, cue.kind.value, role, cue.model_dump_json().encode())
+                )
+        return cls(events, cues)
+
+
 @dataclass(frozen=True)
 class Pending:
     seq: int
@@ -78,34 +105,23 @@ class Store:
         row = self._db.execute("SELECT max(pos) FROM events").fetchone()
         return int(row[0] or 0)
 
-    def append(self, entries: Sequence[Entry], sinks: Sequence[str], now: float) -> int:
-        """Append events, their cues and outbox rows atomically; returns the new last offset."""
+    def last_seq(self) -> int:
+        row = self._db.execute("SELECT max(seq) FROM cues").fetchone()
+        return int(row[0] or 0)
+
+    def write(self, rows: "Rows", sinks: Sequence[str], now: float) -> None:
+        """Append events, their cues and the cues' outbox rows in one transaction."""
+        outbox = [(sink, cue[0], now) for cue in rows.cues for sink in sinks]
         db = self._db
-        pos = self.last_pos()
-        seq = int(db.execute("SELECT max(seq) FROM cues").fetchone()[0] or 0)
-        events: list[tuple[int, str, str, bytes]] = []
-        cues: list[tuple[int, str, int, str, str | None, bytes]] = []
-        outbox: list[tuple[str, int, float]] = []
-        for entry in entries:
-            pos += 1
-            events.append((pos, entry.id, entry.ensemble, entry.body))
-            for cue in entry.cues:
-                seq += 1
-                role = cue.to.role if isinstance(cue.to, ToRole) else None
-                cues.append(
-                    (seq, cue.id, pos, cue.kind.value, role, cue.model_dump_json().encode())
-                )
-                outbox.extend((sink, seq, now) for sink in sinks)
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", events)
-            db.executemany("INSERT INTO cues VALUES (?, ?, ?, ?, ?, ?)", cues)
+            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows.events)
+            db.executemany("INSERT INTO cues VALUES (?, ?, ?, ?, ?, ?)", rows.cues)
             db.executemany("INSERT INTO outbox (sink, seq, created) VALUES (?, ?, ?)", outbox)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return pos
 
     def events_after(self, pos: int) -> Iterator[tuple[int, bytes]]:
         cursor = self._db.execute("SELECT pos, body FROM events WHERE pos > ? ORDER BY pos", (pos,))

@@ -66,7 +66,7 @@ class InProcessRuntime:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-        self.runtime.store.close()
+        self.runtime.close()
 
 
 class RuntimeProcess:
