@@ -110,7 +110,8 @@ class LiveRuntime:
         self.on_append: Callable[[], None] = lambda: None
         self._cue_seq = 0
         self._generation = 0
-        """Bumped by each recovery: writes folded before it failed with the write they followed."""
+        """Bumped when a failed write makes the runtime rebuild its state: the writes folded
+        before that fail with the write they followed, and must not rebuild it again."""
         self._snapshot_at = 0
         self._pending: list[Entry] = []
         self._rollups: dict[str, tuple[int, Rollup]] = {}
