@@ -335,9 +335,6 @@ class TallyCounter(Collector):
         counts = self._counts
         counts[values] = counts.get(values, 0.0) + 1.0
 
-    def value(self, *values: str) -> float:
-        return self._counts.get(values, 0.0)
-
     def collect(self) -> Iterator[Metric]:
         spec = self.spec
         family = CounterMetricFamily(

@@ -106,15 +106,11 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def last_pos(self) -> int:
-        row = self._db.execute("SELECT max(pos) FROM events").fetchone()
-        return int(row[0] or 0)
-
     def last_seq(self) -> int:
         row = self._db.execute("SELECT max(seq) FROM cues").fetchone()
         return int(row[0] or 0)
 
-    def write(self, rows: "Rows", sinks: Sequence[str], now: float) -> None:
+    def write(self, rows: Rows, sinks: Sequence[str], now: float) -> None:
         """Append events, their cues and the cues' outbox rows in one transaction."""
         outbox = [(sink, cue[0], now) for cue in rows.cues for sink in sinks]
         db = self._db

@@ -118,9 +118,8 @@ def _serve(path: Path, synchronous_full: bool, requests: Connection, answers: Co
                 result = getattr(store, operation)(*args)
             except Exception as error:
                 refusing = refusing or operation == "write"
-                answers.send(
-                    ("error", f"{operation}: {str(error)[:500]}")
-                )  # small answers: one atomic pipe write
+                # Kept short: an answer under the pipe's atomic size arrives whole.
+                answers.send(("error", f"{operation}: {str(error)[:500]}"))
             else:
                 answers.send(("ok", result))
     finally:
@@ -214,7 +213,8 @@ class WriterProcess:
         while self._waiting and self._broken is None:
             self._read_one()
         if self._broken is None:
-            self._requests.send(None)
+            with contextlib.suppress(OSError):  # it died since its last answer
+                self._requests.send(None)
         self._process.join(timeout=30)
         self._requests.close()
         self._answers.close()

@@ -144,14 +144,14 @@ def test_a_writer_process_that_dies_fails_every_write_and_reports_unhealthy(
     tmp_path: Path,
 ) -> None:
     writer = WriterProcess(tmp_path / "d.db")
-    assert writer.wait(writer.submit("last_pos")) == 0
+    assert writer.wait(writer.submit("last_seq")) == 0
     assert writer.healthy
     os.kill(writer.pid, signal.SIGKILL)
     with pytest.raises(LogWriteError, match="log writer"):
-        writer.wait(writer.submit("last_pos"))
+        writer.wait(writer.submit("last_seq"))
     assert not writer.healthy
     with pytest.raises(LogWriteError):
-        writer.wait(writer.submit("last_pos"))
+        writer.wait(writer.submit("last_seq"))
     writer.close()
 
 
