@@ -17,6 +17,7 @@ import fcntl
 import logging
 import multiprocessing
 import os
+import signal
 from collections import deque
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
@@ -96,6 +97,10 @@ class InlineWriter:
 
 def _serve(path: Path, synchronous_full: bool, requests: Connection, answers: Connection) -> None:
     """The writer process: run each request in order, answer each one, stop on EOF."""
+    # Ctrl-C or a service manager's SIGTERM reach the whole process group: the runtime
+    # stops first and finishes its writes; this process stops when the runtime is gone.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     store = Store(path, synchronous_full)
     refusing = False
     try:
