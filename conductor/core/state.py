@@ -7,20 +7,42 @@ RECENT = 200
 """How many recent cycle times / decision latencies the figures keep per section."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Task:
+    """A started task. (`__init__` written out, as in `conductor.core.outcome`: one is
+    built per `task.started`.)"""
+
     milestone: str
     section: str
     started: int
-    blocked_since: int | None = None
-    blocked_by_event: str | None = None
+    blocked_since: int | None
+    blocked_by_event: str | None
+
+    def __init__(
+        self,
+        milestone: str,
+        section: str,
+        started: int,
+        blocked_since: int | None = None,
+        blocked_by_event: str | None = None,
+    ) -> None:
+        self.milestone = milestone
+        self.section = section
+        self.started = started
+        self.blocked_since = blocked_since
+        self.blocked_by_event = blocked_by_event
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Decision:
     requested: int
     role: str
     event: str
+
+    def __init__(self, requested: int, role: str, event: str) -> None:
+        self.requested = requested
+        self.role = role
+        self.event = event
 
 
 @dataclass(slots=True)
