@@ -12,6 +12,7 @@ times as much.
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,9 +83,10 @@ class _Trials:
         self.work = np.fromiter(work.values(), dtype=np.int64, count=len(work))
         today = max(0, plan.day_index(state.now))
         days = range(_first_history_day(engine, list(work), today), today)
+        # Floats, which count exactly here: NumPy multiplies integer matrices without BLAS.
         self.history = np.array(
             [[state.daily_done.get(section, {}).get(day, 0) for day in days] for section in work],
-            dtype=np.int64,
+            dtype=np.float64,
         ).reshape(len(work), len(days))
         self.rng = np.random.Generator(np.random.PCG64(_seed(state.ensemble, subject, state.now)))
 
@@ -98,9 +100,9 @@ class _Trials:
         if days <= 0 or known == 0:
             return 0.0
         drawn = self.rng.integers(0, known, size=(TRIALS, days))
-        cells = (np.arange(TRIALS)[:, None] * known + drawn).ravel()
+        cells = (_trial_offsets(known) + drawn).ravel()
         times_drawn = np.bincount(cells, minlength=TRIALS * known).reshape(TRIALS, known)
-        done = times_drawn @ self.history.T >= self.work
+        done = times_drawn.astype(np.float64) @ self.history.T >= self.work
         return float(np.count_nonzero(done.all(axis=1))) / TRIALS
 
     def finish_days(self) -> NDArray[np.int64]:
@@ -141,6 +143,13 @@ def _first_history_day(engine: "EnsembleEngine", sections: list[str], today: int
         if latest is not None:
             first = min(first, latest)
     return max(0, first)
+
+
+@cache
+def _trial_offsets(known: int) -> NDArray[np.int64]:
+    """Each trial's first cell in a flat (trial, day) count table, as a column."""
+    offsets: NDArray[np.int64] = np.arange(TRIALS, dtype=np.int64)[:, None] * known
+    return offsets
 
 
 def _percentile(ordered: NDArray[np.int64], share: float) -> int | None:
