@@ -20,6 +20,7 @@ from faust.types import EventT, StreamT
 from faust.types.tuples import TP, FutureMessage
 
 from conductor.core import EnsembleEngine, Outcome, tick_for
+from conductor.modeljson import model_json
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
 from streams.fold import Live, LiveEngines, SnapshotPolicy, check, decode_snapshot, encode_snapshot
@@ -155,9 +156,7 @@ class ConductorApp:
 
         Faust's own task drains the buffer, so the agent never waits on a send.
         """
-        sent: FutureMessage = self.cues.send_soon(
-            key=cue.ensemble.encode(), value=cue.model_dump_json().encode()
-        )
+        sent: FutureMessage = self.cues.send_soon(key=cue.ensemble.encode(), value=model_json(cue))
         return sent
 
     async def _reject(self, event: EventT[bytes], reason: str) -> None:
@@ -228,7 +227,7 @@ class ConductorApp:
             tick = tick_for(ensemble, now - timedelta(seconds=1))
             # Not awaited: a tick lost in a crash is appended again, as the next owner's
             # engine still has the deadline.
-            self.events.send_soon(key=ensemble.encode(), value=tick.model_dump_json().encode())
+            self.events.send_soon(key=ensemble.encode(), value=model_json(tick))
             live.ticked = tick.occurred_at
 
     def _load_quiet_ensembles(self) -> None:

@@ -134,10 +134,18 @@ class EnsembleEngine:
 def tick_for(ensemble: str, at: datetime) -> ClockTick:
     """The `clock.tick` a runtime appends when the wall clock reaches a deadline."""
     instant = to_epoch(at)
-    return ClockTick(
-        id=f"tick:{ensemble}:{instant}",
-        type="clock.tick",
-        ensemble=ensemble,
-        occurred_at=to_datetime(instant),
-        source="conductor",
+    return _validate_tick(
+        {
+            "id": f"tick:{ensemble}:{instant}",
+            "type": "clock.tick",
+            "ensemble": ensemble,
+            "occurred_at": to_datetime(instant),
+            "source": "conductor",
+        }
     )
+
+
+_validate_tick: Callable[[dict[str, Any]], ClockTick] = (
+    ClockTick.__pydantic_validator__.validate_python
+)
+"""`ClockTick(...)` without the Python wrapper of a model's `__init__` (half its cost)."""

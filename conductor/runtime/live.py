@@ -26,6 +26,7 @@ from conductor.errors import Problem
 from conductor.eventlog import parse_event
 from conductor.instrument import Rollup, publish_figures, record_outcome
 from conductor.metrics import WHOLE, Metrics
+from conductor.modeljson import model_json
 from conductor.runtime.clock import Clock
 from conductor.runtime.deadlines import DeadlineIndex
 from conductor.runtime.store import Entry, Rows, Store
@@ -196,7 +197,7 @@ class LiveRuntime:
                 if event.occurred_at > now:
                     break  # fires with the ensemble's next event or a later tick
                 outcome = self._apply(event)
-                self._pending.append(self._entry(event, event.model_dump_json().encode(), outcome))
+                self._pending.append(self._entry(event, model_json(event), outcome))
                 ticks += 1
             self._deadlines.note(name, engine.next_deadline())
         return ticks
@@ -271,7 +272,7 @@ class LiveRuntime:
                 problem = _core_problem(outcome.rejection)
                 results.append(LineResult(number, "rejected", event.id, [problem]))
             else:
-                body = lines[number - 1].strip() if lines else event.model_dump_json().encode()
+                body = lines[number - 1].strip() if lines else model_json(event)
                 self._pending.append(self._entry(event, body, outcome))
                 results.append(LineResult(number, "accepted", event.id))
         return BatchResult(results, appended=bool(self._pending), offset=self.offset)

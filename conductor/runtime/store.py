@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conductor.modeljson import model_json
 from schemas import Cue, ToRole
 
 _SCHEMA = """
@@ -77,9 +78,7 @@ class Rows:
             for cue in entry.cues:
                 seq += 1
                 role = cue.to.role if isinstance(cue.to, ToRole) else None
-                cues.append(
-                    (seq, cue.id, pos, cue.kind.value, role, cue.model_dump_json().encode())
-                )
+                cues.append((seq, cue.id, pos, cue.kind.value, role, model_json(cue)))
         return cls(events, cues)
 
 
