@@ -82,8 +82,7 @@ def record_outcome(
             if observation.metric == "cycle_time_seconds"
             else metrics.decision_latency
         )
-        section = rollup.section(observation.section)
-        metrics.child(histogram, ensemble, section).observe(observation.seconds)
+        histogram.observe(observation.seconds, ensemble, rollup.section(observation.section))
 
 
 def publish_figures(metrics: Metrics, rollup: Rollup, figures: dict[str, Any]) -> None:

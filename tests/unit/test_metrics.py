@@ -4,13 +4,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conductor.core.figures import figures
 from conductor.core.outcome import Observation, Outcome
 from conductor.instrument import Rollup, publish_figures, record_outcome
-from conductor.metrics import ALLOWED_LABELS, CATALOGUE, WHOLE, Metrics, Type, build_metrics
+from conductor.metrics import (
+    ALLOWED_LABELS,
+    CATALOGUE,
+    CYCLE_TIME,
+    WHOLE,
+    Metrics,
+    TallyHistogram,
+    Type,
+    build_metrics,
+)
 from conductor.rehearse import rehearse_file
 from conductor.scorefile import load_score
 from schemas import Cue, Score
@@ -212,3 +221,22 @@ def test_a_second_registry_is_independent(score: Score) -> None:
     build_metrics(second)
     assert first.get_sample_value("conductor_log_offset") == 7
     assert second.get_sample_value("conductor_log_offset") == 0
+
+
+def test_a_tally_histogram_exposes_what_a_prometheus_client_histogram_does() -> None:
+    reference, tallied = CollectorRegistry(), CollectorRegistry()
+    spec = CYCLE_TIME
+    histogram = Histogram(
+        spec.name, spec.help, spec.labels, registry=reference, buckets=spec.buckets
+    )
+    tally = TallyHistogram(spec)
+    tallied.register(tally)
+    for seconds in (0, 3600, 3601, 3 * 86_400, 10**9):  # on a bound, past it, past the last
+        histogram.labels("harbor", "platform").observe(seconds)
+        tally.observe(seconds, "harbor", "platform")
+    tally.observe(60, "harbor", "")
+    histogram.labels("harbor", "").observe(60)
+    expected = [
+        line for line in generate_latest(reference).decode().splitlines() if "_created" not in line
+    ]
+    assert generate_latest(tallied).decode().splitlines() == expected
