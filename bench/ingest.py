@@ -1,7 +1,8 @@
 """Benchmark of the embedded runtime: batched ingest over HTTP, single-event latency, restart.
 
-Usage: python -m bench.ingest [--events 200000] [--restart-events 1000000] (`make bench` runs
-it on the compiled core).
+Usage: python -m bench.ingest [--events 200000] [--runs 3] [--restart-events 1000000] (`make
+bench` runs it on the compiled core). The batched ingest runs `--runs` times, each on a
+fresh server, and reports every run and the median one.
 
 The stream is the example log copied into many ensembles (each with its score published),
 so the work per event is the core's real work. Results go to stdout; copy them into
@@ -122,6 +123,12 @@ def batched_ingest(url: str, events: int, batch: int, clients: int) -> dict[str,
     }
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run of median rate: the figure a target is judged by, as this machine's speed
+    drifts by a fifth and more between runs minutes apart."""
+    return sorted(runs, key=lambda run: run["events_per_second"])[len(runs) // 2]
+
+
 def single_latency(url: str, lines: list[bytes]) -> dict[str, float]:
     latencies = []
     with httpx.Client(base_url=url, timeout=60) as client:
@@ -171,6 +178,9 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=2_000)
     parser.add_argument("--restart-events", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="batched runs, each on a fresh server and log"
+    )
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="conductor-bench-"))
     results: dict[str, object] = {
@@ -179,15 +189,20 @@ def main() -> None:
         "core": core_build(),
     }
     try:
-        process, url = start_server(work / "ingest.db")
-        try:
-            results["batched_ingest"] = batched_ingest(url, options.events, 100, options.clients)
-            solo = ensemble_stream(options.single // (len(LOG) + 1) + 1, prefix="solo")
-            extra = [line for stream in solo for line in stream][: options.single]
-            results["single_event"] = single_latency(url, extra)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        runs = []
+        for run in range(options.runs):
+            process, url = start_server(work / f"ingest-{run}.db")
+            try:
+                runs.append(batched_ingest(url, options.events, 100, options.clients))
+                if run == options.runs - 1:
+                    solo = ensemble_stream(options.single // (len(LOG) + 1) + 1, prefix="solo")
+                    extra = [line for stream in solo for line in stream][: options.single]
+                    results["single_event"] = single_latency(url, extra)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        results["batched_ingest_runs"] = runs
+        results["batched_ingest"] = median_run(runs)
         db = work / "restart.db"
         results["build_1m_in_process_seconds"] = build_log(
             db, options.restart_events, snapshot_every=options.restart_events // 10
