@@ -427,6 +427,7 @@ class Metrics:
 
 
 LabelledT = TypeVar("LabelledT", bound=MetricWrapperBase)
+CollectorT = TypeVar("CollectorT", bound=Collector)
 
 
 def _counter(spec: Spec, registry: CollectorRegistry) -> Counter:
@@ -434,21 +435,14 @@ def _counter(spec: Spec, registry: CollectorRegistry) -> Counter:
     return Counter(spec.name, spec.help, spec.labels, registry=registry)
 
 
-def _tally(spec: Spec, registry: CollectorRegistry) -> TallyCounter:
-    counter = TallyCounter(spec)
-    registry.register(counter)
-    return counter
+def _registered(collector: CollectorT, registry: CollectorRegistry) -> CollectorT:
+    registry.register(collector)
+    return collector
 
 
 def _gauge(spec: Spec, registry: CollectorRegistry) -> Gauge:
     assert spec.type is Type.GAUGE and not spec.figure, spec.name
     return Gauge(spec.name, spec.help, spec.labels, registry=registry)
-
-
-def _tally_histogram(spec: Spec, registry: CollectorRegistry) -> TallyHistogram:
-    histogram = TallyHistogram(spec)
-    registry.register(histogram)
-    return histogram
 
 
 def _histogram(spec: Spec, registry: CollectorRegistry) -> Histogram:
@@ -461,12 +455,12 @@ def build_metrics(registry: CollectorRegistry) -> Metrics:
     figures = FiguresCollector(tuple(spec for spec in CATALOGUE if spec.figure))
     metrics = Metrics(
         registry=registry,
-        cues=_tally(CUES, registry),
-        events_accepted=_tally(EVENTS_ACCEPTED, registry),
-        events_duplicate=_tally(EVENTS_DUPLICATE, registry),
-        events_rejected=_tally(EVENTS_REJECTED, registry),
-        cycle_time=_tally_histogram(CYCLE_TIME, registry),
-        decision_latency=_tally_histogram(DECISION_LATENCY, registry),
+        cues=_registered(TallyCounter(CUES), registry),
+        events_accepted=_registered(TallyCounter(EVENTS_ACCEPTED), registry),
+        events_duplicate=_registered(TallyCounter(EVENTS_DUPLICATE), registry),
+        events_rejected=_registered(TallyCounter(EVENTS_REJECTED), registry),
+        cycle_time=_registered(TallyHistogram(CYCLE_TIME), registry),
+        decision_latency=_registered(TallyHistogram(DECISION_LATENCY), registry),
         log_offset=_gauge(LOG_OFFSET, registry),
         deliveries=_counter(DELIVERIES, registry),
         delivery_failures=_counter(DELIVERY_FAILURES, registry),
