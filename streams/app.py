@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import faust
 from faust.streams import _current_event
+from faust.transport.consumer import Consumer
 from faust.types import EventT, StreamT
 from faust.types.tuples import TP, FutureMessage
 
@@ -24,6 +25,7 @@ from conductor.modeljson import model_json
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
 from streams.fold import Live, LiveEngines, SnapshotPolicy, check, decode_snapshot, encode_snapshot
+from streams.rewind import rewind_uncommitted
 from streams.topics import SNAPSHOT_TABLE
 from streams.worker_metrics import WorkerMetrics
 
@@ -107,6 +109,7 @@ class ConductorApp:
         self.app.timer(config.tick_interval, name="tick")(self._tick)
         self.app.page("/metrics")(self.metrics.handler(self._engines))
         self.app.on_partitions_revoked.connect(self._on_revoked)
+        rewind_uncommitted(cast(Consumer, self.app.consumer))
 
     async def _conduct(self, stream: StreamT[bytes]) -> None:
         manual: StreamT[bytes] = stream.noack()  # type: ignore[attr-defined]  # not on StreamT
