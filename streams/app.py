@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +24,15 @@ from conductor.core import EnsembleEngine, Outcome, tick_for
 from conductor.modeljson import model_json
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
-from streams.fold import Live, LiveEngines, SnapshotPolicy, check, decode_snapshot, encode_snapshot
+from streams.fold import (
+    Ackable,
+    Live,
+    LiveEngines,
+    SnapshotPolicy,
+    check,
+    decode_snapshot,
+    encode_snapshot,
+)
 from streams.rewind import rewind_uncommitted
 from streams.topics import SNAPSHOT_TABLE
 from streams.worker_metrics import WorkerMetrics
@@ -46,11 +54,11 @@ def _raw_topic(app: faust.App, name: str, config: WorkerConfig) -> Any:
 
 @contextmanager
 def _as_part_of(event: EventT[bytes]) -> Iterator[None]:
-    """Let a timer write the table as if processing `event` (of the same partition).
+    """Write the table's local store as if processing `event`.
 
-    Faust routes a table write to the changelog partition and store of the current event;
-    outside an agent there is none, so the snapshot of an idle ensemble borrows its newest
-    pending event, which is in the ensemble's own partition.
+    Faust's RocksDB store keeps a database per partition and takes the partition from the
+    current event; a snapshot, written in a task of its own, has none, so it borrows its
+    newest covered event, which is in the ensemble's own partition.
     """
     token = _current_event.set(weakref.ref(event))
     try:
@@ -103,6 +111,8 @@ class ConductorApp:
             value_type=bytes,
         )
         self.live = LiveEngines()
+        self._snapshots: set[asyncio.Future[None]] = set()
+        """Snapshots under way (held here: the event loop keeps only weak references)."""
         self.policy = SnapshotPolicy(config.snapshot_every, config.snapshot_after)
         self.metrics = WorkerMetrics(self.app, names.events)
         self.app.agent(self.events, name="conduct")(self._conduct)
@@ -138,7 +148,7 @@ class ConductorApp:
         if live.dirty_since is None:
             live.dirty_since = time.monotonic()
         if self.policy.full(live):  # the age of pending events is the timer's to check
-            await self._snapshot(live)
+            self._snapshot_soon(live)
         self._maybe_tick(live)  # a clock far ahead catches up tick by tick, not per second
 
     def _live(self, ensemble: str, partition: int) -> Live:
@@ -181,25 +191,49 @@ class ConductorApp:
         )
         event.ack()
 
-    async def _snapshot(self, live: Live) -> None:
-        """Write the ensemble's state once every cue it caused is acked, then ack its events.
+    def _snapshot_soon(self, live: Live) -> None:
+        """Snapshot what the ensemble has folded so far, in a task of its own: the agent
+        goes on folding while the broker works.
 
-        What the snapshot covers is taken at once, before any await: events folded while
-        it waits for the broker belong to the next one. The lock keeps an ensemble's
-        snapshots in order, as both the agent and the timer write them. The table write
-        borrows the newest covered event, of the ensemble's own partition, so that it goes
-        to that partition's changelog wherever it is called from.
+        What the snapshot covers is taken now: events folded while it waits for the broker
+        belong to the next one.
+        """
+        if not live.pending:
+            return
+        pending, live.pending, live.dirty_since = live.pending, [], None
+        sent, live.sent = live.sent, []
+        write = self._write_snapshot(live, encode_snapshot(live), pending, sent)
+        task = asyncio.ensure_future(write)
+        self._snapshots.add(task)
+        task.add_done_callback(self._snapshot_done)
+
+    def _snapshot_done(self, task: "asyncio.Future[None]") -> None:
+        self._snapshots.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Its events stay unacknowledged: the next owner of the partition folds them.
+            log.error("snapshot failed", exc_info=task.exception())
+
+    async def _write_snapshot(
+        self, live: Live, snapshot: bytes, pending: list[Ackable], sent: list[Awaitable[Any]]
+    ) -> None:
+        """Write the snapshot once every cue it covers is acked, then, once the broker has
+        the snapshot too, ack its events.
+
+        The lock keeps an ensemble's snapshots in order. The changelog write is awaited
+        here rather than left to Faust's flush before a commit, which gives up on its
+        buffer after 0.1 s without a send. An ensemble whose partition was revoked meanwhile
+        is not written: its events are the next owner's to fold.
         """
         async with live.lock:
-            if not live.pending:
-                return
-            pending, live.pending, live.dirty_since = live.pending, [], None
-            sent, live.sent = live.sent, []
-            snapshot = encode_snapshot(live)
             if sent:
                 await asyncio.gather(*sent)
+            ensemble = live.engine.state.ensemble
+            if self.live.get(ensemble) is not live:
+                return
+            key = ensemble.encode()
             with _as_part_of(cast(EventT[bytes], pending[-1])):
-                self.table[live.engine.state.ensemble.encode()] = snapshot
+                self.table.data[key] = snapshot
+            await self.table.send_changelog(live.partition, key, snapshot)
             for event in pending:
                 event.ack()
 
@@ -209,7 +243,7 @@ class ConductorApp:
         now = time.monotonic()
         for live in list(self.live.by_ensemble.values()):
             if self.policy.due(live, now):
-                await self._snapshot(live)
+                self._snapshot_soon(live)
         self._load_quiet_ensembles()
         for live in list(self.live.by_ensemble.values()):
             self._maybe_tick(live)

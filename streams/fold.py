@@ -1,9 +1,9 @@
 """Live engines per partition and when their state is snapshotted: no Faust in here.
 
 Exactness after a crash rests on one rule: a source event is acknowledged (so its offset
-may be committed) only once a snapshot containing it has been written to the changelog,
-and a snapshot is written only after the cues of every event in it were acknowledged by
-the broker. Faust flushes the producer before committing offsets, so:
+may be committed) only once the broker has acknowledged a snapshot containing it in the
+changelog, and a snapshot is written only after the cues of every event in it were
+acknowledged by the broker. So:
 
 * committed offset ⇒ the event is in a durable snapshot, and its cues are durable;
 * an event processed but not yet in a snapshot is redelivered to whoever owns the
@@ -46,7 +46,7 @@ class Live:
     ticked: datetime | None = None
     """The newest deadline this worker appended a tick for."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    """Held while a snapshot waits for its cues, so snapshots are written in order."""
+    """Held while a snapshot waits for the broker, so snapshots are written in order."""
 
 
 def check(key: bytes | None, value: bytes) -> Event | str:
