@@ -18,12 +18,13 @@ import faust
 from faust.streams import _current_event
 from faust.transport.consumer import Consumer
 from faust.types import EventT, StreamT
-from faust.types.tuples import TP, FutureMessage
+from faust.types.tuples import TP
 
 from conductor.core import EnsembleEngine, Outcome, tick_for
 from conductor.modeljson import model_json
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
+from streams.cuebatches import CueBatches
 from streams.fold import (
     Ackable,
     Live,
@@ -34,7 +35,7 @@ from streams.fold import (
     encode_snapshot,
 )
 from streams.rewind import rewind_uncommitted
-from streams.topics import SNAPSHOT_TABLE
+from streams.topics import SNAPSHOT_TABLE, bootstrap
 from streams.worker_metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,10 @@ class ConductorApp:
         )
         names = config.topics
         self.events = _raw_topic(self.app, names.events, config)
-        self.cues = _raw_topic(self.app, names.cues, config)
+        self.cues = CueBatches(
+            bootstrap(config.broker), names.cues, one_record_per_batch=config.single_record_batches
+        )
+        self.app.add_dependency(self.cues)  # started and stopped with the app
         self.deadletter = _raw_topic(self.app, names.deadletter, config)
         self.table = self.app.Table(
             SNAPSHOT_TABLE,
@@ -143,7 +147,8 @@ class ConductorApp:
         if outcome.duplicate:
             event.ack()
             return
-        live.sent.extend(self._send_cue(cue) for cue in outcome.cues)
+        if outcome.cues:
+            self._send_cues(live, outcome.cues)
         live.pending.append(event)
         if live.dirty_since is None:
             live.dirty_since = time.monotonic()
@@ -164,13 +169,13 @@ class ConductorApp:
             self.live.add(ensemble, live)
         return live
 
-    def _send_cue(self, cue: Cue) -> FutureMessage:
-        """Hand the cue to the producer's buffer; the future resolves once the broker has it.
-
-        Faust's own task drains the buffer, so the agent never waits on a send.
-        """
-        sent: FutureMessage = self.cues.send_soon(key=cue.ensemble.encode(), value=model_json(cue))
-        return sent
+    def _send_cues(self, live: Live, cues: list[Cue]) -> None:
+        """Hand the cues to their batches; the snapshot waits until the broker has them."""
+        sent = live.sent
+        for cue in cues:
+            delivered = self.cues.add(cue.ensemble.encode(), model_json(cue))
+            if not sent or sent[-1] is not delivered:
+                sent.append(delivered)
 
     async def _reject(self, event: EventT[bytes], reason: str) -> None:
         message = event.message
