@@ -171,11 +171,8 @@ class ConductorApp:
 
     def _send_cues(self, live: Live, cues: list[Cue]) -> None:
         """Hand the cues to their batches; the snapshot waits until the broker has them."""
-        sent = live.sent
         for cue in cues:
-            delivered = self.cues.add(cue.ensemble.encode(), model_json(cue))
-            if not sent or sent[-1] is not delivered:
-                sent.append(delivered)
+            live.delivered = self.cues.add(cue.ensemble.encode(), model_json(cue))
 
     async def _reject(self, event: EventT[bytes], reason: str) -> None:
         message = event.message
@@ -206,8 +203,8 @@ class ConductorApp:
         if not live.pending:
             return
         pending, live.pending, live.dirty_since = live.pending, [], None
-        sent, live.sent = live.sent, []
-        write = self._write_snapshot(live, encode_snapshot(live), pending, sent)
+        delivered, live.delivered = live.delivered, None
+        write = self._write_snapshot(live, encode_snapshot(live), pending, delivered)
         task = asyncio.ensure_future(write)
         self._snapshots.add(task)
         task.add_done_callback(self._snapshot_done)
@@ -219,7 +216,11 @@ class ConductorApp:
             log.error("snapshot failed", exc_info=task.exception())
 
     async def _write_snapshot(
-        self, live: Live, snapshot: bytes, pending: list[Ackable], sent: list[Awaitable[Any]]
+        self,
+        live: Live,
+        snapshot: bytes,
+        pending: list[Ackable],
+        delivered: Awaitable[None] | None,
     ) -> None:
         """Write the snapshot once every cue it covers is acked, then, once the broker has
         the snapshot too, ack its events.
@@ -230,8 +231,8 @@ class ConductorApp:
         is not written: its events are the next owner's to fold.
         """
         async with live.lock:
-            if sent:
-                await asyncio.gather(*sent)
+            if delivered is not None:
+                await delivered
             ensemble = live.engine.state.ensemble
             if self.live.get(ensemble) is not live:
                 return

@@ -5,8 +5,10 @@ that publishes it with sensors and callbacks: about 40 µs of the worker's time 
 on a cue-dense stream, more than folding the event that caused the cue. Here a cue is
 appended to the open batch of its partition (aiokafka's batch builder, keyed and
 partitioned as any Kafka client would) and every open batch is sent `linger` seconds after
-the first cue went into it. Each append returns its batch's delivery, which the snapshot
-awaits: a snapshot is still written only once the broker has every cue it covers.
+the first cue went into it. Each append returns its batch's delivery, which resolves once
+the broker has that batch and every earlier one of the partition: a snapshot awaits the
+delivery of its ensemble's last cue, and is still written only once the broker has every
+cue it covers.
 """
 
 import asyncio
@@ -21,6 +23,8 @@ from mode import Service
 @dataclass
 class _OpenBatch:
     builder: Any  # aiokafka's BatchBuilder (untyped)
+    after: "asyncio.Future[None] | None"
+    """The delivery of the partition's previous batch, which this one's waits for."""
     delivered: "asyncio.Future[None]" = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -51,6 +55,7 @@ class CueBatches(Service):
         self._partitions: list[int] = []
         self._partition_of: dict[bytes, int] = {}
         self._open: dict[int, _OpenBatch] = {}
+        self._latest: dict[int, asyncio.Future[None]] = {}
         self._flushes: set[asyncio.Future[None]] = set()
 
     async def on_start(self) -> None:
@@ -93,7 +98,9 @@ class CueBatches(Service):
     def _opened(self, partition: int) -> _OpenBatch:
         if not self._open:
             asyncio.get_running_loop().call_later(self.linger, self._flush_soon)
-        batch = self._open[partition] = _OpenBatch(self.producer.create_batch())
+        batch = _OpenBatch(self.producer.create_batch(), self._latest.get(partition))
+        self._open[partition] = batch
+        self._latest[partition] = batch.delivered
         return batch
 
     def _flush_soon(self) -> None:
@@ -115,15 +122,29 @@ class CueBatches(Service):
         try:
             sent = await self.producer.send_batch(batch.builder, self.topic, partition=partition)
         except Exception as error:  # the snapshot waiting on these cues fails, unacked
-            batch.delivered.set_exception(error)
+            _settle(batch, error)
             return
-        sent.add_done_callback(lambda done: _settle(batch.delivered, done))
+        sent.add_done_callback(lambda done: _settle(batch, _failure(done)))
 
 
-def _settle(delivered: "asyncio.Future[None]", done: "asyncio.Future[Any]") -> None:
+def _failure(done: "asyncio.Future[Any]") -> BaseException | None:
     if done.cancelled():
-        delivered.cancel()
-    elif (error := done.exception()) is not None:
-        delivered.set_exception(error)
+        return RuntimeError("the send of a batch of cues was cancelled")
+    return done.exception()
+
+
+def _settle(batch: _OpenBatch, error: BaseException | None) -> None:
+    """Report the batch delivered (or failed) once its partition's previous batch is, so
+    that a delivery also vouches for every earlier cue of the partition."""
+    previous = batch.after
+    if previous is not None:
+        if not previous.done():
+            previous.add_done_callback(lambda _: _settle(batch, error))
+            return
+        if error is None:
+            error = _failure(previous)
+    batch.after = None
+    if error is None:
+        batch.delivered.set_result(None)
     else:
-        delivered.set_result(None)
+        batch.delivered.set_exception(error)

@@ -20,7 +20,7 @@ import json
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from conductor.core import EnsembleEngine, EnsembleState
 from conductor.eventlog import parse_event
@@ -40,8 +40,9 @@ class Live:
     partition: int
     pending: list[Ackable] = field(default_factory=list)
     """Source events applied since the last snapshot, acknowledged when it is written."""
-    sent: list[Awaitable[Any]] = field(default_factory=list)
-    """Deliveries of cues caused since the last snapshot."""
+    delivered: Awaitable[None] | None = None
+    """The delivery of the last cue caused since the last snapshot (it resolves once the
+    broker has that cue and every earlier one of the ensemble)."""
     dirty_since: float | None = None
     ticked: datetime | None = None
     """The newest deadline this worker appended a tick for."""
