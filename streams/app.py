@@ -40,6 +40,10 @@ from streams.worker_metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 
+SNAPSHOTS_IN_FLIGHT = 64
+"""Snapshots waiting for the broker before the agent waits too: a slow or stalled broker
+slows the worker down instead of filling its memory with unacknowledged events."""
+
 
 def _raw_topic(app: faust.App, name: str, config: WorkerConfig) -> Any:
     return app.topic(
@@ -117,6 +121,7 @@ class ConductorApp:
         self.live = LiveEngines()
         self._snapshots: set[asyncio.Future[None]] = set()
         """Snapshots under way (held here: the event loop keeps only weak references)."""
+        self._crashing: asyncio.Future[None] | None = None
         self.policy = SnapshotPolicy(config.snapshot_every, config.snapshot_after)
         self.metrics = WorkerMetrics(self.app, names.events)
         self.app.agent(self.events, name="conduct")(self._conduct)
@@ -154,6 +159,8 @@ class ConductorApp:
             live.dirty_since = time.monotonic()
         if self.policy.full(live):  # the age of pending events is the timer's to check
             self._snapshot_soon(live)
+            if len(self._snapshots) > SNAPSHOTS_IN_FLIGHT:
+                await asyncio.wait(self._snapshots, return_when=asyncio.FIRST_COMPLETED)
         self._maybe_tick(live)  # a clock far ahead catches up tick by tick, not per second
 
     def _live(self, ensemble: str, partition: int) -> Live:
@@ -210,10 +217,15 @@ class ConductorApp:
         task.add_done_callback(self._snapshot_done)
 
     def _snapshot_done(self, task: "asyncio.Future[None]") -> None:
+        """A snapshot the broker refused (or its cues) stops the worker: its events stay
+        unacknowledged, and the next owner of the partition folds them again and re-sends
+        their cues. Going on would leave them unacknowledged and those cues unsent."""
         self._snapshots.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # Its events stay unacknowledged: the next owner of the partition folds them.
-            log.error("snapshot failed", exc_info=task.exception())
+        if task.cancelled() or (error := task.exception()) is None:
+            return
+        log.error("a snapshot or its cues did not reach the broker: stopping", exc_info=error)
+        if self._crashing is None:
+            self._crashing = asyncio.ensure_future(self.app.crash(error))
 
     async def _write_snapshot(
         self,
