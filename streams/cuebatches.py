@@ -12,6 +12,7 @@ cue it covers.
 """
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ class CueBatches(Service):
         self._partition_of: dict[bytes, int] = {}
         self._open: dict[int, _OpenBatch] = {}
         self._latest: dict[int, asyncio.Future[None]] = {}
-        self._flushes: set[asyncio.Future[None]] = set()
+        self._sends: set[asyncio.Future[None]] = set()
 
     async def on_start(self) -> None:
         self._producer = AIOKafkaProducer(**self._settings)  # wants the running loop
@@ -104,9 +105,7 @@ class CueBatches(Service):
         return batch
 
     def _flush_soon(self) -> None:
-        task = asyncio.ensure_future(self._flush())
-        self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
+        self._in_background(self._flush())
 
     async def _flush(self) -> None:
         batches, self._open = self._open, {}
@@ -114,9 +113,13 @@ class CueBatches(Service):
             await self._send_now(partition, batch)
 
     def _send(self, partition: int, batch: _OpenBatch) -> None:
-        task = asyncio.ensure_future(self._send_now(partition, batch))
-        self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
+        self._in_background(self._send_now(partition, batch))
+
+    def _in_background(self, sending: Coroutine[Any, Any, None]) -> None:
+        """Run a send in a task held here (the event loop keeps only weak references)."""
+        task = asyncio.ensure_future(sending)
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
 
     async def _send_now(self, partition: int, batch: _OpenBatch) -> None:
         try:
