@@ -25,16 +25,9 @@ from conductor.modeljson import model_json
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
 from streams.cuebatches import CueBatches
-from streams.fold import (
-    Ackable,
-    Live,
-    LiveEngines,
-    SnapshotPolicy,
-    check,
-    decode_snapshot,
-    encode_snapshot,
-)
+from streams.fold import Ackable, Live, LiveEngines, SnapshotPolicy, check
 from streams.rewind import rewind_uncommitted
+from streams.snapshots import Write, head_key, head_partition, is_head_key, restore, snapshot_writes
 from streams.topics import SNAPSHOT_TABLE, bootstrap
 from streams.worker_metrics import WorkerMetrics
 
@@ -155,6 +148,7 @@ class ConductorApp:
         if outcome.cues:
             self._send_cues(live, outcome.cues)
         live.pending.append(event)
+        live.unchunked_ids.append(outcome.event_id)
         if live.dirty_since is None:
             live.dirty_since = time.monotonic()
         if self.policy.full(live):  # the age of pending events is the timer's to check
@@ -166,9 +160,9 @@ class ConductorApp:
     def _live(self, ensemble: str, partition: int) -> Live:
         live = self.live.get(ensemble)
         if live is None:
-            raw = self.table.get(ensemble.encode())
+            raw = self.table.get(head_key(ensemble))
             live = (
-                decode_snapshot(raw)
+                restore(raw, self.table.get)
                 if raw is not None
                 else Live(EnsembleEngine.new(ensemble), partition)
             )
@@ -211,7 +205,7 @@ class ConductorApp:
             return
         pending, live.pending, live.dirty_since = live.pending, [], None
         delivered, live.delivered = live.delivered, None
-        write = self._write_snapshot(live, encode_snapshot(live), pending, delivered)
+        write = self._write_snapshot(live, snapshot_writes(live), pending, delivered)
         task = asyncio.ensure_future(write)
         self._snapshots.add(task)
         task.add_done_callback(self._snapshot_done)
@@ -230,28 +224,32 @@ class ConductorApp:
     async def _write_snapshot(
         self,
         live: Live,
-        snapshot: bytes,
+        writes: list[Write],
         pending: list[Ackable],
         delivered: Awaitable[None] | None,
     ) -> None:
         """Write the snapshot once every cue it covers is acked, then, once the broker has
         the snapshot too, ack its events.
 
-        The lock keeps an ensemble's snapshots in order. The changelog write is awaited
+        The lock keeps an ensemble's snapshots in order. The changelog writes are awaited
         here rather than left to Faust's flush before a commit, which gives up on its
-        buffer after 0.1 s without a send. An ensemble whose partition was revoked meanwhile
-        is not written: its events are the next owner's to fold.
+        buffer after 0.1 s without a send; the head only once the broker has its chunks.
+        An ensemble whose partition was revoked meanwhile is not written: its events are
+        the next owner's to fold.
         """
         async with live.lock:
             if delivered is not None:
                 await delivered
-            ensemble = live.engine.state.ensemble
-            if self.live.get(ensemble) is not live:
+            if self.live.get(live.engine.state.ensemble) is not live:
                 return
-            key = ensemble.encode()
             with _as_part_of(cast(EventT[bytes], pending[-1])):
-                self.table.data[key] = snapshot
-            await self.table.send_changelog(live.partition, key, snapshot)
+                for key, value in writes:
+                    self.table.data[key] = value
+            *chunks, (key, head) = writes
+            await asyncio.gather(
+                *(self.table.send_changelog(live.partition, k, v) for k, v in chunks)
+            )
+            await self.table.send_changelog(live.partition, key, head)
             for event in pending:
                 event.ack()
 
@@ -289,12 +287,12 @@ class ConductorApp:
         """Engines for snapshotted ensembles of our partitions that had no event since
         this worker got them: their deadlines must tick too."""
         mine = self.assigned_partitions()
-        for key, raw in list(self.table.items()):
-            ensemble = key.decode()
-            if self.live.get(ensemble) is None:
-                live = decode_snapshot(raw)
-                if live.partition in mine:
-                    self.live.add(ensemble, live)
+        for key in list(self.table.keys()):
+            if not is_head_key(key) or self.live.get(ensemble := key.decode()) is not None:
+                continue
+            head = self.table[key]
+            if head_partition(head) in mine:
+                self.live.add(ensemble, restore(head, self.table.get))
 
     def _engines(self) -> list[EnsembleEngine]:
         return [live.engine for live in self.live.by_ensemble.values()]

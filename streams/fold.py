@@ -11,20 +11,18 @@ acknowledged by the broker. So:
   ids (at-least-once; consumers dedupe by cue id).
 
 Snapshots are written every `every` applied events of an ensemble or when its oldest
-pending event is `after` seconds old, not on every event: the state carries the ids of
-all applied events, so a per-event write would grow quadratically.
+pending event is `after` seconds old, not on every event: each is a few messages to the
+broker, and the events it covers wait for them (`streams.snapshots` has their layout).
 """
 
 import asyncio
-import json
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from conductor.core import EnsembleEngine, EnsembleState
+from conductor.core import EnsembleEngine
 from conductor.eventlog import parse_event
-from conductor.statejson import dumps as state_json
 from schemas import Event
 
 
@@ -48,6 +46,10 @@ class Live:
     """The newest deadline this worker appended a tick for."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held while a snapshot waits for the broker, so snapshots are written in order."""
+    unchunked_ids: list[str] = field(default_factory=list)
+    """Ids of the applied events after the last full chunk of ids, in the order applied."""
+    full_chunks: int = 0
+    """Chunks of ids snapshotted full (see `streams.snapshots`)."""
 
 
 def check(key: bytes | None, value: bytes) -> Event | str:
@@ -61,15 +63,6 @@ def check(key: bytes | None, value: bytes) -> Event | str:
             f"ensemble {parsed.ensemble!r} (events must be keyed by ensemble)"
         )
     return parsed
-
-
-def encode_snapshot(live: Live) -> bytes:
-    return state_json({"partition": live.partition, "state": live.engine.state})
-
-
-def decode_snapshot(raw: bytes) -> Live:
-    data = json.loads(raw)
-    return Live(EnsembleEngine(EnsembleState.from_dict(data["state"])), data["partition"])
 
 
 @dataclass

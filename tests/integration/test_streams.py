@@ -23,11 +23,12 @@ from streams_logs import (
     with_horizon,
 )
 
+from conductor.core import tick_for
 from conductor.metrics import ALLOWED_LABELS
 from schemas import Cue, Event
 from streams.cuereader import read_records, read_topic
 from streams.publish import Message, publish
-from streams.topics import ensure_topics
+from streams.topics import changelog_topic, ensure_topics
 
 
 def _publish(streams: Streams, items: list[Message], partitions: int = 4) -> None:
@@ -326,3 +327,60 @@ def test_fixed_clock_ticks_through_deadlines(streams: Streams) -> None:
 
 async def _values(streams: Streams) -> list[bytes]:
     return [value async for value in read_topic(streams.broker, streams.events)]
+
+
+KAFKA_MESSAGE_LIMIT = 1_000_000
+"""The largest message Faust's producer sends by default (`producer_max_request_size`)."""
+
+
+def test_an_ensemble_whose_event_ids_outgrow_a_kafka_message_recovers_them_all(
+    streams: Streams,
+) -> None:
+    """Each applied event id is kept for deduplication, so an ensemble's state grows with
+    its log; its snapshot must still fit in Kafka messages, and a new worker must get every
+    id back (republished events are then duplicates, not applied twice)."""
+    log = with_horizon(_with_ticks_of_long_ids(generated_log(ensembles=1, days=30), 6_000))
+    ids = sum(len(event.id) for event in log)
+    assert ids > KAFKA_MESSAGE_LIMIT, "the ids alone must not fit in one message"
+    messages = _messages(log)
+    _publish(streams, messages)
+    expected = rehearsed(log)
+    first, port = streams.start_worker()
+    try:
+        got = streams.wait_for_cues({cue.id for cue in expected})
+        _wait_until_caught_up(streams, port)
+        time.sleep(2.5)  # the idle snapshot (1 s) and the offset commit (1 s) of the tail
+    finally:
+        stop(first)
+    _assert_same_cues(got, expected)
+    largest = max(map(len, asyncio.run(_values_of(streams, changelog_topic(streams.app_id)))))
+    assert largest < KAFKA_MESSAGE_LIMIT / 4, largest
+    _publish(streams, messages)  # all of it again: every one a duplicate
+    second, port = streams.start_worker()
+    try:
+        _wait_until_caught_up(streams, port)
+        metrics = streams.metrics(port)
+    finally:
+        stop(second)
+    assert metrics['conductor_events_duplicate_total{ensemble="team-0"}'] == len(log)
+    assert metrics.get('conductor_events_accepted_total{ensemble="team-0"}', 0) == 0
+    assert {cue.id for cue in streams.all_cues()} == {cue.id for cue in expected}
+
+
+def _with_ticks_of_long_ids(events: list[Event], count: int) -> list[Event]:
+    """The log with `count` more `clock.tick`s spread over its span, each with an id of
+    nearly the longest allowed (200 characters)."""
+    start, end = events[0].occurred_at, events[-1].occurred_at
+    step = (end - start) / (count + 1)
+    ensemble = events[0].ensemble
+    ticks = [
+        tick_for(ensemble, start + step * number).model_copy(
+            update={"id": f"tick.{'long-id-' * 22}{number:06d}"}
+        )
+        for number in range(1, count + 1)
+    ]
+    return sorted([*events, *ticks], key=lambda event: event.occurred_at)
+
+
+async def _values_of(streams: Streams, topic: str) -> list[bytes]:
+    return [value async for value in read_topic(streams.broker, topic)]

@@ -1,16 +1,29 @@
-"""Snapshots: orjson's native serialization of the states gives `to_dict`'s exact JSON."""
+"""Snapshots: orjson's native serialization of the states gives `to_dict`'s exact JSON, and
+a worker's snapshot, a head and chunks of ids, restores the state it was taken of."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
-from conductor.core import EnsembleEngine, EnsembleState
+from conductor.core import EnsembleEngine, EnsembleState, tick_for
 from conductor.core.ensembles import Ensembles
 from conductor.core.rehearsal import publication_at_start
 from conductor.eventlog import BadLine, read_events
 from conductor.scorefile import load_score
 from conductor.statejson import dumps as state_json
-from streams.fold import Live, decode_snapshot, encode_snapshot
+from schemas import Event
+from streams.fold import Live
+from streams.snapshots import (
+    SEEN_CHUNK,
+    BrokenSnapshot,
+    Write,
+    chunk_key,
+    head_key,
+    restore,
+    snapshot_writes,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -40,8 +53,92 @@ def test_a_snapshot_restores_the_same_state() -> None:
     assert restored.state.to_dict() == engines["harbor"].state.to_dict()
 
 
+def example_events() -> list[Event]:
+    events: list[Event] = [publication_at_start(load_score(EXAMPLES / "score.yaml"))]
+    for _, event in read_events((EXAMPLES / "events.jsonl").read_bytes().splitlines()):
+        assert not isinstance(event, BadLine), event
+        events.append(event)
+    return events
+
+
+def ticks_of_long_ids(after: Event, count: int) -> list[Event]:
+    """`count` ticks a minute apart after `after`, each id 200 characters, the longest."""
+    ticks = [
+        tick_for(after.ensemble, after.occurred_at + timedelta(minutes=number))
+        for number in range(1, count + 1)
+    ]
+    return [tick.model_copy(update={"id": tick.id.rjust(200, "x")}) for tick in ticks]
+
+
+def fold_as_a_worker(live: Live, events: list[Event]) -> None:
+    """Apply events as the worker does: each applied id also queued for the chunks."""
+    for event in events:
+        outcome = live.engine.apply(event)
+        assert outcome.rejection is None, outcome.rejection
+        if not outcome.duplicate:
+            live.unchunked_ids.append(outcome.event_id)
+
+
+def written(table: dict[bytes, bytes], writes: list[Write]) -> list[Write]:
+    table.update(writes)
+    return writes
+
+
 def test_a_worker_snapshot_restores_the_same_state_and_partition() -> None:
-    engine = folded().engines["harbor"]
-    restored = decode_snapshot(encode_snapshot(Live(engine, partition=3)))
+    live = Live(EnsembleEngine.new("harbor"), partition=3)
+    events = example_events()
+    fold_as_a_worker(live, events)
+    table: dict[bytes, bytes] = {}
+    written(table, snapshot_writes(live))
+    restored = restore(table[head_key("harbor")], table.get)
     assert restored.partition == 3
-    assert restored.engine.state.to_dict() == engine.state.to_dict()
+    assert restored.engine.state.to_dict() == live.engine.state.to_dict()
+    assert restored.engine.apply(events[5]).duplicate
+
+
+def test_ids_go_to_chunks_and_a_snapshot_rewrites_only_the_unfilled_one() -> None:
+    events = example_events()
+    live = Live(EnsembleEngine.new("harbor"), partition=0)
+    fold_as_a_worker(live, events)
+    ticks = ticks_of_long_ids(events[-1], 2 * SEEN_CHUNK + SEEN_CHUNK // 2)
+    fold_as_a_worker(live, ticks)
+    table: dict[bytes, bytes] = {}
+    first = written(table, snapshot_writes(live))
+    assert [key for key, _ in first] == [*(chunk_key("harbor", n) for n in range(3)), b"harbor"]
+    assert max(len(value) for _, value in first) < 250_000  # Kafka takes 1 MB by default
+    more = ticks_of_long_ids(ticks[-1], 10)
+    fold_as_a_worker(live, more)
+    second = written(table, snapshot_writes(live))
+    assert [key for key, _ in second] == [chunk_key("harbor", 2), b"harbor"]
+    restored = restore(table[b"harbor"], table.get)
+    assert restored.engine.state.seen == live.engine.state.seen
+    assert len(restored.engine.state.seen) == len(events) + len(ticks) + len(more)
+    assert (restored.full_chunks, restored.unchunked_ids) == (live.full_chunks, live.unchunked_ids)
+    assert all(restored.engine.apply(tick).duplicate for tick in ticks)
+
+
+def test_a_head_older_than_its_chunks_restores_only_its_own_ids() -> None:
+    """A worker that died after writing a chunk and before its head: the older head's ids,
+    no more, so the events after it are applied again when they are redelivered."""
+    events = example_events()
+    live = Live(EnsembleEngine.new("harbor"), partition=0)
+    fold_as_a_worker(live, events)
+    table: dict[bytes, bytes] = {}
+    written(table, snapshot_writes(live))
+    before = live.engine.state.to_dict()
+    later = ticks_of_long_ids(events[-1], SEEN_CHUNK)
+    fold_as_a_worker(live, later)
+    *chunks, _ = snapshot_writes(live)
+    table.update(chunks)  # the head never reached the broker
+    restored = restore(table[b"harbor"], table.get)
+    assert restored.engine.state.to_dict() == before
+    assert not any(restored.engine.apply(tick).duplicate for tick in later)
+
+
+def test_a_head_whose_chunks_are_gone_is_refused_by_key() -> None:
+    live = Live(EnsembleEngine.new("harbor"), partition=0)
+    fold_as_a_worker(live, example_events())
+    table: dict[bytes, bytes] = dict(snapshot_writes(live))
+    del table[chunk_key("harbor", 0)]
+    with pytest.raises(BrokenSnapshot, match=r"harbor#ids#0: missing: the table holds 0 of"):
+        restore(table[b"harbor"], table.get)
