@@ -4,9 +4,19 @@ import asyncio
 
 import faust
 
+from conductor.gctune import tune_for_folding
 from streams.app import ConductorApp
 from streams.config import WorkerConfig
 from streams.topics import changelog_topic, ensure_topics
+
+
+class _Worker(faust.Worker):
+    async def on_startup_finished(self) -> None:
+        """Once the tables are recovered, as the embedded runtime does: Faust's objects and
+        the recovered states leave the collector's scans, which took ~7 % of a busy worker
+        (bench/RESULTS.md)."""
+        await super().on_startup_finished()
+        tune_for_folding()
 
 
 def run_worker(config: WorkerConfig, loglevel: str = "info") -> None:
@@ -18,7 +28,7 @@ def run_worker(config: WorkerConfig, loglevel: str = "info") -> None:
         ensure_topics(config.broker, names, config.partitions, config.replication)
     )
     conductor = ConductorApp(config)
-    worker = faust.Worker(conductor.app, loglevel=loglevel)
+    worker = _Worker(conductor.app, loglevel=loglevel)
     # Faust's terminal spinner sets the root logger to DEBUG when the level is WARN or
     # above, so every debug line of aiokafka built a log record: 7% of a busy worker.
     worker.spinner = None
