@@ -28,12 +28,19 @@ from streams.snapshots import (
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+def example_events() -> list[Event]:
+    """The example log with its score's publication first."""
+    events: list[Event] = [publication_at_start(load_score(EXAMPLES / "score.yaml"))]
+    for _, event in read_events((EXAMPLES / "events.jsonl").read_bytes().splitlines()):
+        assert not isinstance(event, BadLine), event
+        events.append(event)
+    return events
+
+
 def folded() -> Ensembles:
     """The example log folded: tasks, decisions, digests, sets and daily counts all filled."""
     ensembles = Ensembles()
-    ensembles.apply(publication_at_start(load_score(EXAMPLES / "score.yaml")))
-    for _, event in read_events((EXAMPLES / "events.jsonl").read_bytes().splitlines()):
-        assert not isinstance(event, BadLine), event
+    for event in example_events():
         ensembles.apply(event)
     return ensembles
 
@@ -51,14 +58,6 @@ def test_a_snapshot_restores_the_same_state() -> None:
     data = orjson.loads(state_json({"ensembles": {"harbor": engines["harbor"].state}}))
     restored = EnsembleEngine(EnsembleState.from_dict(data["ensembles"]["harbor"]))
     assert restored.state.to_dict() == engines["harbor"].state.to_dict()
-
-
-def example_events() -> list[Event]:
-    events: list[Event] = [publication_at_start(load_score(EXAMPLES / "score.yaml"))]
-    for _, event in read_events((EXAMPLES / "events.jsonl").read_bytes().splitlines()):
-        assert not isinstance(event, BadLine), event
-        events.append(event)
-    return events
 
 
 def ticks_of_long_ids(after: Event, count: int) -> list[Event]:
