@@ -47,9 +47,8 @@ class Live:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held while a snapshot waits for the broker, so snapshots are written in order."""
     unchunked_ids: list[str] = field(default_factory=list)
-    """Ids of the applied events after the last full chunk of ids, in the order applied."""
-    full_chunks: int = 0
-    """Chunks of ids snapshotted full (see `streams.snapshots`)."""
+    """Ids of the applied events after the last full chunk of ids, in the order applied
+    (see `streams.snapshots`)."""
 
 
 def check(key: bytes | None, value: bytes) -> Event | str:

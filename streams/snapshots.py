@@ -49,18 +49,21 @@ def is_head_key(key: bytes) -> bool:
 
 def snapshot_writes(live: Live) -> list[Write]:
     """The table writes that snapshot `live` as it is now, in the order they must reach the
-    broker: the chunks whose ids changed, then the head. Counts the chunks it fills."""
+    broker: the chunks whose ids changed, then the head."""
     ensemble = live.engine.state.ensemble
+    # ids in full chunks written before: every applied id is either there or unchunked
+    chunked = len(live.engine.state.seen) - len(live.unchunked_ids)
     writes: list[Write] = []
     while len(live.unchunked_ids) >= SEEN_CHUNK:
         full, live.unchunked_ids = (
             live.unchunked_ids[:SEEN_CHUNK],
             live.unchunked_ids[SEEN_CHUNK:],
         )
-        writes.append((chunk_key(ensemble, live.full_chunks), orjson.dumps(full)))
-        live.full_chunks += 1
+        writes.append((chunk_key(ensemble, chunked // SEEN_CHUNK), orjson.dumps(full)))
+        chunked += SEEN_CHUNK
     if live.unchunked_ids:
-        writes.append((chunk_key(ensemble, live.full_chunks), orjson.dumps(live.unchunked_ids)))
+        last = chunk_key(ensemble, chunked // SEEN_CHUNK)
+        writes.append((last, orjson.dumps(live.unchunked_ids)))
     writes.append((head_key(ensemble), _head(live)))
     return writes
 
@@ -99,10 +102,5 @@ def restore(head: bytes, lookup: Lookup) -> Live:
             )
     del ids[count:]
     state.seen = set(ids)
-    full_chunks = count // SEEN_CHUNK
-    return Live(
-        EnsembleEngine(state),
-        data["partition"],
-        unchunked_ids=ids[full_chunks * SEEN_CHUNK :],
-        full_chunks=full_chunks,
-    )
+    unchunked = ids[count - count % SEEN_CHUNK :]
+    return Live(EnsembleEngine(state), data["partition"], unchunked_ids=unchunked)

@@ -321,12 +321,12 @@ def test_fixed_clock_ticks_through_deadlines(streams: Streams) -> None:
         stop(worker)
     assert expected and score.ensemble == "harbor"
     _assert_same_cues(got, expected)
-    values = asyncio.run(_values(streams))
+    values = asyncio.run(_values(streams, streams.events))
     assert sum(b'"type":"clock.tick"' in value for value in values) > 0
 
 
-async def _values(streams: Streams) -> list[bytes]:
-    return [value async for value in read_topic(streams.broker, streams.events)]
+async def _values(streams: Streams, topic: str) -> list[bytes]:
+    return [value async for value in read_topic(streams.broker, topic)]
 
 
 KAFKA_MESSAGE_LIMIT = 1_000_000
@@ -353,7 +353,7 @@ def test_an_ensemble_whose_event_ids_outgrow_a_kafka_message_recovers_them_all(
     finally:
         stop(first)
     _assert_same_cues(got, expected)
-    largest = max(map(len, asyncio.run(_values_of(streams, changelog_topic(streams.app_id)))))
+    largest = max(map(len, asyncio.run(_values(streams, changelog_topic(streams.app_id)))))
     assert largest < KAFKA_MESSAGE_LIMIT / 4, largest
     _publish(streams, messages)  # all of it again: every one a duplicate
     second, port = streams.start_worker()
@@ -380,7 +380,3 @@ def _with_ticks_of_long_ids(events: list[Event], count: int) -> list[Event]:
         for number in range(1, count + 1)
     ]
     return sorted([*events, *ticks], key=lambda event: event.occurred_at)
-
-
-async def _values_of(streams: Streams, topic: str) -> list[bytes]:
-    return [value async for value in read_topic(streams.broker, topic)]
