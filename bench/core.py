@@ -112,7 +112,7 @@ def end_to_end(score: Path, path: Path, jobs: int) -> tuple[float, float]:
     """Wall seconds and peak memory (MiB, all its processes together) of `conductor rehearse
     --format jsonl --jobs N` on the log."""
     command = [
-        sys.executable, "-P", "-m", "conductor", "rehearse", str(score),
+        sys.executable, "-P", "-m", "conductor.cli", "rehearse", str(score),
         "--events", str(path), "--format", "jsonl", "--jobs", str(jobs),
     ]  # fmt: skip
     started = time.perf_counter()

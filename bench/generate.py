@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from conductor.core.rehearsal import publication_at_start
-from conductor.scorefile import load_score
-from conductor.simulate import Pace, simulate_team
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.simulate import Pace, simulate_team
 from schemas import Event, Score
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "score.yaml"

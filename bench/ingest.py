@@ -27,11 +27,11 @@ from prometheus_client import CollectorRegistry
 
 from bench.results import core_build
 from conductor.core.rehearsal import publication_at_start
-from conductor.metrics import build_metrics
-from conductor.runtime.clock import ScaledClock
+from conductor.io.scorefile import load_score
+from conductor.metrics.registry import build_metrics
 from conductor.runtime.live import LiveRuntime
 from conductor.runtime.store import Store
-from conductor.scorefile import load_score
+from conductor.session.clock import ScaledClock
 
 ROOT = Path(__file__).resolve().parents[1]
 SCORE = load_score(ROOT / "examples" / "score.yaml")

@@ -25,8 +25,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.results import core_build
 from conductor.core.rehearsal import publication_at_start
-from conductor.scorefile import load_score
-from conductor.simulate import simulate_team
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.simulate import simulate_team
 from streams.publish import Message, publish
 from streams.topics import bootstrap, ensure_topics
 

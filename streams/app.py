@@ -21,7 +21,7 @@ from faust.types import EventT, StreamT
 from faust.types.tuples import TP
 
 from conductor.core import EnsembleEngine, Outcome, tick_for
-from conductor.modeljson import model_json
+from conductor.io.modeljson import model_json
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
 from streams.cuebatches import CueBatches

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Protocol
 
 from conductor.core import EnsembleEngine
-from conductor.eventlog import parse_event
+from conductor.io.eventlog import parse_event
 from schemas import Event
 
 

@@ -17,7 +17,8 @@ from collections.abc import Callable
 import orjson
 
 from conductor.core import EnsembleEngine, EnsembleState
-from conductor.statejson import dumps as state_json
+from conductor.errors import ConductorError
+from conductor.io.statejson import dumps as state_json
 from streams.fold import Live
 
 SEEN_CHUNK = 1_000
@@ -31,7 +32,7 @@ Write = tuple[bytes, bytes]
 Lookup = Callable[[bytes], bytes | None]
 
 
-class BrokenSnapshot(Exception):
+class BrokenSnapshot(ConductorError):
     """A head counts ids that its chunks in the table do not hold."""
 
 

@@ -8,9 +8,6 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-
 DEFAULT_PREFIX = "conductor."
 SNAPSHOT_TABLE = "ensembles"
 """The Faust table holding each ensemble's state snapshot."""
@@ -54,6 +51,10 @@ async def ensure_topics(
     broker: str, names: Iterable[str], partitions: int, replication: int = 1
 ) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are."""
+    # Imported here: the CLI reads the topic names without loading aiokafka.
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import TopicAlreadyExistsError
+
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(broker))
     await admin.start()
     try:

@@ -16,8 +16,10 @@ from prometheus_client.registry import Collector
 
 from conductor.core import EnsembleEngine, Outcome
 from conductor.core.figures import figures
-from conductor.instrument import Rollup, publish_figures, record_outcome
-from conductor.metrics import WHOLE, build_metrics
+from conductor.metrics.catalogue import WHOLE
+from conductor.metrics.instrument import publish_figures, record_outcome
+from conductor.metrics.registry import build_metrics
+from conductor.metrics.rollup import Rollup
 
 DEAD_LETTERS = "conductor_worker_deadletter_total"
 CONSUMER_LAG = "conductor_worker_consumer_lag_messages"

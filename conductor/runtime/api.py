@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from conductor.errors import ConductorError
 from conductor.runtime.delivery import Courier
 from conductor.runtime.live import LiveRuntime
 from schemas import EVENT_ADAPTER, CueKind
@@ -23,8 +24,8 @@ deadline's own instant, so the poll interval delays delivery, never changes a cu
 Background = Callable[[], Awaitable[object]]
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(ConductorError):
+    """A request body over the configured limit (answered 413)."""
 
 
 def _json(data: Any, status: int = 200) -> Response:

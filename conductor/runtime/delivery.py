@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Protocol, TextIO
 import httpx
 import orjson
 
-from conductor.metrics import Metrics
+from conductor.metrics.registry import Metrics
 from conductor.runtime.store import Store
 from conductor.runtime.writer import InlineWriter, LogWriter
 

@@ -23,15 +23,17 @@ from conductor.core.figures import figures
 from conductor.core.rehearsal import publication_at_start
 from conductor.core.timeutil import to_datetime
 from conductor.errors import Problem
-from conductor.eventlog import parse_event
-from conductor.instrument import Rollup, publish_figures, record_outcome
-from conductor.metrics import WHOLE, Metrics
-from conductor.modeljson import model_json
-from conductor.runtime.clock import Clock
+from conductor.io.eventlog import parse_event
+from conductor.io.modeljson import model_json
+from conductor.io.statejson import dumps as state_json
+from conductor.metrics.catalogue import WHOLE
+from conductor.metrics.instrument import publish_figures, record_outcome
+from conductor.metrics.registry import Metrics
+from conductor.metrics.rollup import Rollup
 from conductor.runtime.deadlines import DeadlineIndex
 from conductor.runtime.store import Entry, Rows, Store
 from conductor.runtime.writer import InlineWriter, LogWriter
-from conductor.statejson import dumps as state_json
+from conductor.session.clock import Clock
 from schemas import Score
 from schemas.events import ClockTick, Event, ScoreData, ScoreRevised
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import AwareDatetime, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from conductor.instrument import DEFAULT_MIN_GROUP_SIZE
+from conductor.metrics.rollup import DEFAULT_MIN_GROUP_SIZE
 
 
 class Settings(BaseSettings):

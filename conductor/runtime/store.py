@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conductor.modeljson import model_json
+from conductor.io.modeljson import model_json
 from schemas import Cue, ToRole
 
 _SCHEMA = """

@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+from conductor.errors import ConductorError
 from conductor.runtime.store import Store
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ FOLDED_ON_WRITES = frozenset({"write", "save_snapshot"})
 """What a failed write makes stale until the runtime resumes."""
 
 
-class LogWriteError(RuntimeError):
+class LogWriteError(ConductorError):
     """The writer did not commit what was submitted (the reason is SQLite's or the writer's)."""
 
 

@@ -13,7 +13,7 @@ EVENTS = ROOT / "examples" / "events.jsonl"
 
 def conductor(*args: str, hash_seed: str = "0") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "conductor", *args],
+        [sys.executable, "-m", "conductor.cli", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -20,9 +20,10 @@ import pytest
 import uvicorn
 from local_processes import free_port, stop
 
-from conductor.runtime.clock import Clock
+from conductor.io.scorefile import load_score
 from conductor.runtime.serve import build
 from conductor.runtime.settings import Settings
+from conductor.session.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -46,11 +47,13 @@ def healthy(base_url: str) -> bool:
 
 
 class InProcessRuntime:
-    """`build(settings, clock)` served by uvicorn in a thread (for an injected clock)."""
+    """`build(settings, score, clock)` served by uvicorn in a thread (for an injected clock);
+    the score is the one `settings.score` names."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.app, self.runtime = build(settings, clock)
+        score = load_score(settings.score) if settings.score is not None else None
+        self.app, self.runtime = build(settings, score, clock)
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on"
         )

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from conductor.core import tick_for
 from conductor.core.rehearsal import publication_at_start
-from conductor.rehearse import rehearse_file
-from conductor.scorefile import load_score
-from conductor.simulate import simulate_team
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.replay import rehearse_file
+from conductor.rehearsal.simulate import simulate_team
 from schemas import EVENT_ADAPTER, Cue, Event, Score
 from schemas.events import ScorePublished
 

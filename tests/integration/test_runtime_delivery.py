@@ -20,7 +20,7 @@ from test_runtime_http import BEFORE_THE_SCORE, NDJSON, settings
 
 from conductor.core.ensembles import Ensembles
 from conductor.core.figures import figures
-from conductor.eventlog import parse_event
+from conductor.io.eventlog import parse_event
 
 LINES = (EXAMPLES / "events.jsonl").read_bytes().splitlines()
 

@@ -10,10 +10,10 @@ import pytest
 from local_processes import free_port
 from runtime_servers import EXAMPLES, InProcessRuntime, wait_for
 
-from conductor.rehearse import rehearse_file
-from conductor.runtime.clock import ScaledClock
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.replay import rehearse_file
 from conductor.runtime.settings import Settings
-from conductor.scorefile import load_score
+from conductor.session.clock import ScaledClock
 
 BEFORE_THE_SCORE = ScaledClock(datetime(2026, 3, 1, tzinfo=UTC), speed=0)
 """A clock standing still before the example score starts: the runtime's time is then the

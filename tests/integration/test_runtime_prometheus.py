@@ -9,9 +9,9 @@ from runtime_servers import EXAMPLES, InProcessRuntime, Prometheus, wait_for
 from test_runtime_http import BEFORE_THE_SCORE, NDJSON, settings
 
 from conductor.core.figures import figures
-from conductor.metrics import ALLOWED_LABELS
-from conductor.rehearse import rehearse_file
-from conductor.scorefile import load_score
+from conductor.io.scorefile import load_score
+from conductor.metrics.catalogue import ALLOWED_LABELS
+from conductor.rehearsal.replay import rehearse_file
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from streams_logs import (
 )
 
 from conductor.core import tick_for
-from conductor.metrics import ALLOWED_LABELS
+from conductor.metrics.catalogue import ALLOWED_LABELS
 from schemas import Cue, Event
 from streams.cuereader import read_records, read_topic
 from streams.publish import Message, publish

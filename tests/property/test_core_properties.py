@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from conductor.core import EnsembleEngine, EnsembleState
 from conductor.core.rehearsal import Rehearsal, publication_at_start
 from conductor.core.timeutil import to_epoch
-from conductor.scorefile import load_score
-from conductor.simulate import Pace, simulate_team
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.simulate import Pace, simulate_team
 from schemas import EVENT_ADAPTER, Cue, CueKind, Event, Score
 
 SCORE = load_score(Path(__file__).parents[2] / "examples" / "score.yaml")

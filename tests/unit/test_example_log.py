@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from conductor.rehearse import rehearse_file
-from conductor.scorefile import load_score
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.replay import rehearse_file
 from schemas import CueKind
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

@@ -16,12 +16,12 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from conductor.core.figures import figures
-from conductor.metrics import build_metrics
-from conductor.runtime.clock import ScaledClock
+from conductor.io.scorefile import load_score
+from conductor.metrics.registry import build_metrics
 from conductor.runtime.live import LiveRuntime
 from conductor.runtime.store import Store
 from conductor.runtime.writer import InlineWriter, LogWriteError, LogWriter, WriterProcess
-from conductor.scorefile import load_score
+from conductor.session.clock import ScaledClock
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LINES = (EXAMPLES / "events.jsonl").read_bytes().splitlines()

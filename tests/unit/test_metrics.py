@@ -9,19 +9,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conductor.core.figures import figures
 from conductor.core.outcome import Observation, Outcome
-from conductor.instrument import Rollup, publish_figures, record_outcome
-from conductor.metrics import (
-    ALLOWED_LABELS,
-    CATALOGUE,
-    CYCLE_TIME,
-    WHOLE,
-    Metrics,
-    TallyHistogram,
-    Type,
-    build_metrics,
-)
-from conductor.rehearse import rehearse_file
-from conductor.scorefile import load_score
+from conductor.io.scorefile import load_score
+from conductor.metrics.catalogue import ALLOWED_LABELS, CATALOGUE, CYCLE_TIME, WHOLE, Type
+from conductor.metrics.collectors import TallyHistogram
+from conductor.metrics.instrument import publish_figures, record_outcome
+from conductor.metrics.registry import Metrics, build_metrics
+from conductor.metrics.rollup import Rollup
+from conductor.rehearsal.replay import rehearse_file
 from schemas import Cue, Score
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

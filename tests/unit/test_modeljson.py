@@ -6,9 +6,9 @@ from pathlib import Path
 from conductor.core import tick_for
 from conductor.core.ensembles import Ensembles
 from conductor.core.rehearsal import publication_at_start
-from conductor.eventlog import BadLine, read_events
-from conductor.modeljson import model_json
-from conductor.scorefile import load_score
+from conductor.io.eventlog import BadLine, read_events
+from conductor.io.modeljson import model_json
+from conductor.io.scorefile import load_score
 from schemas.events import ClockTick
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

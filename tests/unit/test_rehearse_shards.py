@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conductor.core.rehearsal import publication_at_start
-from conductor.rehearse import rehearse_file
-from conductor.rehearse_shards import ShardFailed, rehearse_in_shards
-from conductor.scorefile import load_score
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.replay import rehearse_file
+from conductor.rehearsal.shards import ShardFailed, rehearse_in_shards
+from conductor.rehearsal.simulate import simulate_team
 from conductor.shards import line_shard, shard_of
-from conductor.simulate import simulate_team
 from schemas import EVENT_ADAPTER, Event, Score
 
 SCORE = load_score(Path(__file__).parents[2] / "examples" / "score.yaml")

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conductor.errors import InvalidScore
-from conductor.scorefile import load_score
+from conductor.io.scorefile import load_score
 
 EXAMPLE = yaml.safe_load((Path(__file__).parents[2] / "examples" / "score.yaml").read_text())
 

@@ -10,9 +10,9 @@ import pytest
 from conductor.core import EnsembleEngine, EnsembleState, tick_for
 from conductor.core.ensembles import Ensembles
 from conductor.core.rehearsal import publication_at_start
-from conductor.eventlog import BadLine, read_events
-from conductor.scorefile import load_score
-from conductor.statejson import dumps as state_json
+from conductor.io.eventlog import BadLine, read_events
+from conductor.io.scorefile import load_score
+from conductor.io.statejson import dumps as state_json
 from schemas import Event
 from streams.fold import Live
 from streams.snapshots import (

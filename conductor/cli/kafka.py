@@ -1,4 +1,5 @@
-"""The `conductor worker|publish|cues` commands (registered on the main CLI)."""
+"""`conductor worker`, `publish` and `cues`: the Kafka path (Faust and aiokafka are imported
+only when one of them runs)."""
 
 import asyncio
 import sys
@@ -6,17 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from conductor.errors import InvalidScore
-from conductor.rehearse import cue_table
-from conductor.scorefile import load_score
-from schemas import Cue
-from streams.clock import parse_clock
-from streams.config import Timeouts, WorkerConfig, parse_store
-from streams.cuereader import read_cues
-from streams.publish import publish_log
-from streams.topics import DEFAULT_PREFIX, TopicNames, ensure_topics
+from conductor.cli.common import load_or_exit
+from streams.topics import DEFAULT_PREFIX
 
 Broker = Annotated[str, typer.Option("--broker", help="kafka://HOST:PORT")]
 Prefix = Annotated[str, typer.Option("--prefix", help="topic name prefix")]
@@ -51,7 +44,9 @@ def worker(
     loglevel: Annotated[str, typer.Option()] = "info",
 ) -> None:
     """Run a Kafka stream worker: fold conductor.events, send cues, dead-letter bad input."""
-    from streams.run import run_worker  # imports Faust only for this command
+    from streams.clock import parse_clock
+    from streams.config import Timeouts, WorkerConfig, parse_store
+    from streams.run import run_worker
 
     try:
         ticking = parse_clock(clock)
@@ -87,13 +82,10 @@ def publish(
     partitions: Annotated[int, typer.Option(help="partitions if the topic is created")] = 4,
 ) -> None:
     """Validate a log line by line and publish the valid events keyed by ensemble."""
-    loaded = None
-    if score is not None:
-        try:
-            loaded = load_score(score)
-        except InvalidScore as error:
-            typer.echo(str(error), err=True)
-            raise typer.Exit(2) from None
+    from streams.publish import publish_log
+    from streams.topics import TopicNames, ensure_topics
+
+    loaded = load_or_exit(score) if score is not None else None
     topic = TopicNames(prefix).events
     lines = log.read_bytes().splitlines() if log is not None else sys.stdin.buffer
     asyncio.run(ensure_topics(broker, [topic], partitions))
@@ -111,12 +103,20 @@ def cues(
     prefix: Prefix = DEFAULT_PREFIX,
 ) -> None:
     """Print the cues in the cues topic, each id once, then exit (or keep following)."""
+    from streams.topics import TopicNames
+
     if output not in {"table", "jsonl"}:
         raise typer.BadParameter(f"format: {output!r} is neither 'table' nor 'jsonl'")
     asyncio.run(_print_cues(broker, TopicNames(prefix).cues, follow, output == "jsonl"))
 
 
 async def _print_cues(broker: str, topic: str, follow: bool, as_jsonl: bool) -> None:
+    from rich.console import Console
+
+    from conductor.io.cuetable import cue_table
+    from schemas import Cue
+    from streams.cuereader import read_cues
+
     collected: list[Cue] = []
     async for cue in read_cues(broker, topic, follow):
         if as_jsonl:
@@ -129,3 +129,9 @@ async def _print_cues(broker: str, topic: str, follow: bool, as_jsonl: bool) -> 
     if not as_jsonl and not follow:
         collected.sort(key=lambda cue: (cue.at, cue.id))
         Console(width=160).print(cue_table(collected, "UTC"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(worker)
+    app.command()(publish)
+    app.command()(cues)

@@ -6,15 +6,23 @@ that clock reaches its `occurred_at`, so cues, tempo and forecasts move while yo
 
 import asyncio
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from conductor.runtime.clock import ScaledClock
-from conductor.simulate import simulate_team
+from conductor.core.timeutil import local_midnight, to_datetime
+from conductor.rehearsal.simulate import simulate_team
+from conductor.session.clock import ScaledClock
 from schemas import Score
 from schemas.events import Event
 
 WEEK_PER_MINUTE = 7 * 24 * 60.0
+
+
+def demo_clock(score: Score, speed: float | None) -> ScaledClock:
+    """The demo's clock: from the score's first day, a week per minute unless told."""
+    start = to_datetime(local_midnight(score.starts, ZoneInfo(score.timezone)))
+    return ScaledClock(start, WEEK_PER_MINUTE if speed is None else speed)
 
 
 async def post_simulation(

@@ -5,51 +5,16 @@ are rolled up here (`Rollup`), so no runtime can publish a small group's figures
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from conductor import metrics as catalogue
 from conductor.core.outcome import Outcome
-from conductor.metrics import WHOLE, Metrics, Sample
-from schemas import Cue, Score, ToRole, ToSection
-
-DEFAULT_MIN_GROUP_SIZE = 3
-
-
-@dataclass(frozen=True)
-class Rollup:
-    """Which sections are shown on their own; the others count as the ensemble as a whole.
-
-    A section is shown unless it declares a `size` below the minimum group size (a section
-    that declares no size is the score author's call and is shown). A rolled-up section's
-    roles are rolled up with it.
-    """
-
-    shown: frozenset[str]
-    section_of_role: dict[str, str]
-
-    @classmethod
-    def of(cls, score: Score, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> "Rollup":
-        shown = frozenset(
-            section.id
-            for section in score.sections
-            if section.size is None or section.size >= min_group_size
-        )
-        return cls(shown, score.section_of_role())
-
-    def section(self, section: str | None) -> str:
-        return section if section is not None and section in self.shown else WHOLE
-
-    def recipient(self, cue: Cue) -> tuple[str, str]:
-        """(section, role) label values for a cue's recipient."""
-        match cue.to:
-            case ToRole(role=role):
-                section = self.section(self.section_of_role.get(role))
-                return section, role if section != WHOLE else WHOLE
-            case ToSection(section=section):
-                return self.section(section), WHOLE
-        return WHOLE, WHOLE
+from conductor.metrics import catalogue
+from conductor.metrics.catalogue import WHOLE
+from conductor.metrics.collectors import Sample
+from conductor.metrics.registry import Metrics
+from conductor.metrics.rollup import Rollup
+from schemas import Cue
 
 
 def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue]) -> None:

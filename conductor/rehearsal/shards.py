@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from conductor.core.rehearsal import Rehearsal
-from conductor.eventlog import read_events
-from conductor.rehearse import Printout, fold_log, score_figures, summary
+from conductor.errors import ConductorError
+from conductor.io.eventlog import read_events
+from conductor.rehearsal.replay import Printout, fold_log, score_figures, summary
 from conductor.shards import line_shard, shard_of
 from schemas import Score
 
@@ -40,7 +41,7 @@ class ShardFailure:
     trace: str
 
 
-class ShardFailed(RuntimeError):
+class ShardFailed(ConductorError):
     """A rehearsal process raised or died; the message carries its traceback."""
 
 

@@ -4,14 +4,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.table import Table
 
 from conductor.core.figures import figures
 from conductor.core.rehearsal import Rehearsal
-from conductor.eventlog import BadLine, read_events
+from conductor.io.cuetable import cue_table
+from conductor.io.eventlog import BadLine, read_events
 from schemas import Cue, Score
 from schemas.events import Event
 
@@ -83,24 +82,6 @@ def score_figures(rehearsal: Rehearsal, score: Score) -> dict[str, Any] | None:
     """The figures of the score's ensemble, if the rehearsal gave it a score."""
     engine = rehearsal.ensembles.engines.get(score.ensemble)
     return figures(engine) if engine is not None and engine.has_score else None
-
-
-def cue_table(cues: list[Cue], timezone: str) -> Table:
-    zone = ZoneInfo(timezone)
-    table = Table(title=f"{len(cues)} cues", show_lines=False)
-    for column in ("at", "kind", "to", "subject", "severity", "reason"):
-        table.add_column(column, overflow="fold")
-    for cue in cues:
-        (recipient,) = cue.to.model_dump().items()
-        table.add_row(
-            f"{cue.at.astimezone(zone):%Y-%m-%d %H:%M}",
-            cue.kind.value,
-            f"{recipient[0]}:{recipient[1]}",
-            cue.subject,
-            cue.severity.value,
-            cue.reason,
-        )
-    return table
 
 
 def summary(data: dict[str, Any] | None, rejected: int, cues: int) -> str:
