@@ -1,21 +1,9 @@
 """Conductor's errors: one root, each carrying what the operator needs to fix the input."""
 
-from dataclasses import dataclass
+from conductor.core.errors import ConductorError
+from conductor.core.problem import Problem
 
-
-class ConductorError(Exception):
-    """Root of every error Conductor raises on purpose."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input, at a path such as `milestones[3].depends_on[0]`."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+__all__ = ["ConductorError", "InvalidScore", "Problem"]
 
 
 class InvalidScore(ConductorError):

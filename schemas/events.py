@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from schemas.common import Id
 from schemas.score import Score
+from schemas.upcasting import Upcasters
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -187,3 +188,18 @@ EVENT_TYPES: tuple[str, ...] = tuple(
     get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(Event)[0])
 )
 """Every event type name, in catalogue order."""
+
+
+def _version(model: type[EventEnvelope]) -> int:
+    """The `schema_version` a model reads (its annotation is a `Literal` of one version)."""
+    (version,) = get_args(model.model_fields["schema_version"].annotation)
+    return int(version)
+
+
+UPCASTERS = Upcasters(
+    {
+        get_args(model.model_fields["type"].annotation)[0]: _version(model)
+        for model in get_args(get_args(Event)[0])
+    }
+)
+"""The upcasters every reader of events applies (see `schemas.upcasting`)."""

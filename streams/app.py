@@ -20,7 +20,7 @@ from faust.transport.consumer import Consumer
 from faust.types import EventT, StreamT
 from faust.types.tuples import TP
 
-from conductor.core import EnsembleEngine, Outcome, tick_for
+from conductor.core import EnsembleEngine, Outcome, Problem, tick_for
 from conductor.io.modeljson import model_json
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
@@ -133,14 +133,14 @@ class ConductorApp:
         self.metrics.seen(message.partition, message.offset)
         checked = check(message.key, event.value)
         if isinstance(checked, str):
-            self.metrics.record(None, Outcome("", rejection=checked))
+            self.metrics.record(None, Outcome("", rejection=Problem("(message)", checked)))
             await self._reject(event, checked)
             return
         live = self._live(checked.ensemble, message.partition)
         outcome = live.engine.apply(checked)
         self.metrics.record(live.engine, outcome)
         if outcome.rejection is not None:
-            await self._reject(event, outcome.rejection)
+            await self._reject(event, str(outcome.rejection))
             return
         if outcome.duplicate:
             event.ack()

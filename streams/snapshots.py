@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import orjson
 
-from conductor.core import EnsembleEngine, EnsembleState
+from conductor.core import EnsembleEngine
 from conductor.errors import ConductorError
 from conductor.io.statejson import dumps as state_json
 from streams.fold import Live
@@ -88,7 +88,8 @@ def head_partition(head: bytes) -> int:
 def restore(head: bytes, lookup: Lookup) -> Live:
     """An ensemble's engine from its head and the chunks `lookup` reads from the table."""
     data = orjson.loads(head)
-    state = EnsembleState.from_dict(data["state"])
+    engine = EnsembleEngine.restore(data["state"])
+    state = engine.state
     count: int = data["ids"]
     ids: list[str] = []
     for number in range(-(-count // SEEN_CHUNK)):
@@ -104,4 +105,4 @@ def restore(head: bytes, lookup: Lookup) -> Live:
     del ids[count:]
     state.seen = set(ids)
     unchunked = ids[count - count % SEEN_CHUNK :]
-    return Live(EnsembleEngine(state), data["partition"], unchunked_ids=unchunked)
+    return Live(engine, data["partition"], unchunked_ids=unchunked)

@@ -3,8 +3,19 @@
 Imports only the standard library, `schemas`, dateutil and NumPy (a test enforces it).
 """
 
-from conductor.core.engine import EnsembleEngine, tick_for
-from conductor.core.outcome import Observation, Outcome
+from conductor.core.effects import Measure, Observation
+from conductor.core.engine import EnsembleEngine, tick_for, unpublished
+from conductor.core.outcome import Outcome
+from conductor.core.problem import Problem
 from conductor.core.state import EnsembleState
 
-__all__ = ["EnsembleEngine", "EnsembleState", "Observation", "Outcome", "tick_for"]
+__all__ = [
+    "EnsembleEngine",
+    "EnsembleState",
+    "Measure",
+    "Observation",
+    "Outcome",
+    "Problem",
+    "tick_for",
+    "unpublished",
+]

@@ -4,52 +4,73 @@ Time is an input: the engine's clock is the later of the newest event's `occurre
 the newest tick. Before an event is applied, every deadline strictly before its time fires;
 a `clock.tick` fires every deadline up to and including its time. The engine never reads
 the wall clock and draws randomness only from generators seeded by the log.
+
+The engine applies what the rules return (`conductor.core.effects`): cue drafts go through
+the daily budget and become cues, timers join the deadline heap, observations are reported.
 """
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from conductor.core import cadence, cues, progress
+from conductor.core import rhythm
+from conductor.core.cues import build_cue, draft_id
+from conductor.core.effects import CueDraft, Effect, Observation, Timer
 from conductor.core.handlers import HANDLERS
-from conductor.core.outcome import Observation, Outcome
+from conductor.core.hooks import Deadline
+from conductor.core.outcome import Outcome
 from conductor.core.plan import Plan
-from conductor.core.state import EnsembleState
+from conductor.core.problem import Problem
+from conductor.core.rules import budget, registry
+from conductor.core.state import EnsembleState, TimerEntry
 from conductor.core.timeutil import to_datetime, to_epoch
-from schemas import Cue, Score
-from schemas.events import ClockTick, Event
+from schemas import Cue, CueKind, Score
+from schemas.events import ClockTick, Event, ScorePublished, ScoreRevised
 
-TimerHandler = Callable[["EnsembleEngine", list[Any]], None]
+_SCORE_EVENTS = (ScorePublished, ScoreRevised)
 
-_TIMERS: dict[str, TimerHandler] = {
-    "start": lambda engine, args: progress.start(engine),
-    "remind": lambda engine, args: cadence.remind(engine, args[0], args[1]),
-    "missed": lambda engine, args: cadence.check_missed(engine, args[0], args[1]),
-    "hold-task": lambda engine, args: progress.hold_task(engine, args[0], args[1]),
-    "hold-decision": lambda engine, args: progress.hold_decision(engine, args[0], args[1]),
-    "cycle": lambda engine, args: progress.cycle_boundary(engine, args[0]),
-    "digest": lambda engine, args: cues.send_digest(engine, args[0]),
-}
-_GENERATIONAL = frozenset({"start", "remind", "missed", "cycle"})
-"""Timers derived from the score: a revision replaces them."""
+
+def unpublished(ensemble: str) -> Problem:
+    """Why an event of an ensemble without a score is refused (by every runtime alike)."""
+    return Problem("ensemble", f"no score has been published for {ensemble!r} yet")
+
+
+@cache
+def deadlines() -> dict[str, Deadline]:
+    """Every kind of timer: the score's rhythm and each rule's own."""
+    return {**{kind.value: d for kind, d in rhythm.DEADLINES.items()}, **registry().deadlines}
+
+
+@cache
+def deadline_kinds() -> dict[str, StrEnum]:
+    return {**{kind.value: kind for kind in rhythm.DEADLINES}, **registry().kinds}
 
 
 class EnsembleEngine:
     """One ensemble's fold. Owns its state; `apply` and `advance` return the cues they caused."""
 
-    __slots__ = ("cues", "observations", "plan", "state")
+    __slots__ = ("_deadlines", "_on_event", "cues", "observations", "plan", "state")
 
     def __init__(self, state: EnsembleState) -> None:
         self.state = state
         self.cues: list[Cue] = []
         self.observations: list[Observation] = []
+        self._deadlines = deadlines()
+        self._on_event = registry().on_event
         if state.score is not None:
             self.plan = Plan(Score.model_validate(state.score))
 
     @classmethod
     def new(cls, ensemble: str) -> "EnsembleEngine":
         return cls(EnsembleState(ensemble=ensemble))
+
+    @classmethod
+    def restore(cls, data: dict[str, Any]) -> "EnsembleEngine":
+        """The engine of a state saved with `state.to_dict()` (or its JSON)."""
+        return cls(EnsembleState.from_dict(data, deadline_kinds()))
 
     plan: Plan
     """The compiled score; set once a score is published (`has_score`). An attribute, not a
@@ -59,11 +80,6 @@ class EnsembleEngine:
     def has_score(self) -> bool:
         return self.state.score is not None
 
-    def set_plan(self, score: Score) -> None:
-        self.plan = Plan(score)
-        self.state.score = score.model_dump(mode="json")
-        self.state.generation += 1
-
     def apply(self, event: Event) -> Outcome:
         """Fold one event: reject it, ignore it as a duplicate, or apply it and fire deadlines."""
         state = self.state
@@ -72,29 +88,41 @@ class EnsembleEngine:
             return Outcome(event_id, duplicate=True)
         ensemble = event.ensemble
         if ensemble != state.ensemble:
-            reason = f"ensemble: event is for {ensemble!r}, not {state.ensemble!r}"
-            return Outcome(event_id, rejection=reason)
+            elsewhere = Problem("ensemble", f"event is for {ensemble!r}, not {state.ensemble!r}")
+            return Outcome(event_id, rejection=elsewhere)
         kind = event.type
-        if state.score is None and kind != "score.published":
-            reason = f"ensemble: no score has been published for {ensemble!r} yet"
-            return Outcome(event_id, rejection=reason)
+        has_score = state.score is not None
+        if not has_score and kind != "score.published":
+            return Outcome(event_id, rejection=unpublished(ensemble))
         check, fold = HANDLERS[kind]
-        rejection = check(self, event)
-        if rejection is not None:
-            return Outcome(event_id, rejection=rejection)
+        problem = check(state, self.plan if has_score else None, event)
+        if problem is not None:
+            return Outcome(event_id, rejection=problem)
         at = to_epoch(event.occurred_at)
-        cues: list[Cue] = []
-        observations: list[Observation] = []
-        self.cues, self.observations = cues, observations
+        self.cues, self.observations = [], []
         timers = state.timers
         if timers and timers[0][0] <= at:
             self._fire_timers(at, inclusive=kind == "clock.tick")
         if at > state.now:
             state.now = at
-        fold(self, event, at)
+        scored = False
+        if isinstance(event, _SCORE_EVENTS):
+            scored = True
+            self._adopt(event.data.score)
+        plan = self.plan
+        measured = fold(state, plan, event, at)
+        if measured is not None:
+            if measured:
+                self.observations.extend(measured)
+            hooks = self._on_event.get(kind)
+            if hooks is not None:
+                for hook in hooks:
+                    self._apply_effects(hook(state, plan, event, at))
+            if scored:
+                self._apply_effects(rhythm.schedule_start(state, plan))
         state.seen.add(event_id)
         state.accepted += 1
-        return Outcome(event_id, cues=cues, observations=observations)
+        return Outcome(event_id, cues=self.cues, observations=self.observations)
 
     def advance(self, until: datetime) -> list[Cue]:
         """Fire every deadline up to `until` without recording a tick (rehearsal's end)."""
@@ -112,23 +140,57 @@ class EnsembleEngine:
             heapq.heappop(timers)
         return to_datetime(timers[0][0]) if timers else None
 
-    def schedule(self, at: int, kind: str, *args: Any) -> None:
+    def _adopt(self, score: Score) -> None:
+        """A published or revised score becomes the plan; timers from the old one lapse."""
+        self.plan = Plan(score)
+        self.state.score = score.model_dump(mode="json")
+        self.state.generation += 1
+
+    def _apply_effects(self, effects: Iterable[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, CueDraft):
+                self._emit(effect)
+            elif isinstance(effect, Timer):
+                self._schedule(effect)
+            else:
+                self.observations.append(effect)
+
+    def _emit(self, draft: CueDraft) -> None:
+        """Send the cue, or fold it into its recipient's digest once the day's budget is spent
+        (a digest itself is never budgeted)."""
+        state = self.state
+        if draft.kind is not CueKind.DIGEST:
+            admitted = budget.admit(state, self.plan, draft)
+            if isinstance(admitted, Timer):
+                self._schedule(admitted)
+                return
+            if not admitted:
+                return
+        identifier = draft_id(state.ensemble, draft)
+        self.cues.append(
+            build_cue(draft, identifier, state.ensemble, self.plan.score.score, state.now)
+        )
+
+    def _schedule(self, timer: Timer) -> None:
         state = self.state
         state.timer_seq += 1
-        heapq.heappush(state.timers, [at, state.timer_seq, kind, state.generation, *args])
+        heapq.heappush(state.timers, (timer.at, state.timer_seq, state.generation, timer))
 
-    def _live(self, timer: list[Any]) -> bool:
-        return timer[2] not in _GENERATIONAL or timer[3] == self.state.generation
+    def _live(self, entry: TimerEntry) -> bool:
+        """A timer derived from the score lapses when a revision replaces the score."""
+        return not self._deadlines[entry[3].kind].from_score or entry[2] == self.state.generation
 
     def _fire_timers(self, at: int, inclusive: bool) -> None:
-        timers = self.state.timers
+        state = self.state
+        timers = state.timers
         while timers and (timers[0][0] < at or (inclusive and timers[0][0] == at)):
-            timer = heapq.heappop(timers)
-            if not self._live(timer):
+            entry = heapq.heappop(timers)
+            deadline = self._deadlines[entry[3].kind]
+            if deadline.from_score and entry[2] != state.generation:
                 continue
-            if timer[0] > self.state.now:
-                self.state.now = timer[0]
-            _TIMERS[timer[2]](self, timer[4:])
+            if entry[0] > state.now:
+                state.now = entry[0]
+            self._apply_effects(deadline.handler(state, self.plan, entry[3]))
 
 
 def tick_for(ensemble: str, at: datetime) -> ClockTick:

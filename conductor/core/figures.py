@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from conductor.core.forecast import forecast
 from conductor.core.measures import done_share, planned_share, throughput
+from conductor.core.rules.breakdown import in_breakdown
+from conductor.core.rules.entry import entered
+from conductor.core.rules.focus_shift import behind
+from conductor.core.rules.retire import suggested
 from conductor.core.timeutil import local_date, to_datetime
 
 if TYPE_CHECKING:
@@ -68,7 +72,7 @@ def _throughput(engine: "EnsembleEngine") -> dict[str, list[int]]:
         (plan.day_index(plan.boundary(i)), plan.day_index(plan.boundary(i + 1))) for i in cycles
     ]
     return {
-        section: [throughput(engine, section, first, last) for first, last in days]
+        section: [throughput(state, section, first, last) for first, last in days]
         for section in plan.sections
     }
 
@@ -111,19 +115,19 @@ def _milestones(engine: "EnsembleEngine") -> dict[str, Any]:
         milestone = plan.milestones[milestone_id]
         if milestone_id in state.reached:
             status = "reached"
-        elif milestone_id in state.entered:
+        elif milestone_id in entered(state):
             status = "entered"
         else:
             status = "waiting"
-        outlook = forecast(engine, milestone_id, (milestone_id,), milestone.due_end)
+        outlook = forecast(state, plan, milestone_id, (milestone_id,), milestone.due_end)
         result[milestone_id] = {
             "section": milestone.section,
             "status": status,
             "done": state.done.get(milestone_id, 0),
             "estimate": milestone.estimate,
-            "progress": round(done_share(engine, milestone_id), 3),
-            "planned": round(planned_share(engine, milestone_id), 3),
-            "behind": milestone_id in state.behind,
+            "progress": round(done_share(state, plan, milestone_id), 3),
+            "planned": round(planned_share(state, plan, milestone_id), 3),
+            "behind": milestone_id in behind(state),
             "on_critical_path": milestone_id in state.critical_path,
             "forecast": _outlook(engine, outlook.probability, outlook.p50_days, outlook.p85_days),
         }
@@ -134,11 +138,11 @@ def _commitments(engine: "EnsembleEngine") -> dict[str, Any]:
     state, plan = engine.state, engine.plan
     result = {}
     for commitment in plan.commitments.values():
-        outlook = forecast(engine, commitment.id, commitment.milestones, commitment.by_end)
+        outlook = forecast(state, plan, commitment.id, commitment.milestones, commitment.by_end)
         result[commitment.id] = {
             "by": local_date(commitment.by_end - 1, plan.zone).isoformat(),
             "confidence": commitment.confidence,
-            "in_breakdown": commitment.id in state.in_breakdown,
+            "in_breakdown": commitment.id in in_breakdown(state),
             "forecast": _outlook(engine, outlook.probability, outlook.p50_days, outlook.p85_days),
         }
     return result
@@ -162,7 +166,7 @@ def _experiments(engine: "EnsembleEngine") -> dict[str, Any]:
         experiment: {
             "status": state.experiments.get(experiment, "planned"),
             "recent": state.assessments.get(experiment, []),
-            "retire_suggested": experiment in state.retire_suggested,
+            "retire_suggested": experiment in suggested(state),
         }
         for experiment in sorted(engine.plan.experiments)
     }

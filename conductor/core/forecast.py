@@ -1,4 +1,4 @@
-"""Monte Carlo forecasts from the log's own throughput, and the `breakdown` rule.
+"""Monte Carlo forecasts from the log's own throughput (the `breakdown` rule and the figures).
 
 A trial replays days drawn at random from the recent history (the last four weeks, idle
 days included, stretched back to each section's latest day of finished work); on each
@@ -13,17 +13,13 @@ times as much.
 import hashlib
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from conductor.core.cues import emit, progress_causes
 from conductor.core.measures import remaining
-from schemas import CueKind, Severity
-
-if TYPE_CHECKING:
-    from conductor.core.engine import EnsembleEngine
+from conductor.core.plan import Plan
+from conductor.core.state import EnsembleState
 
 TRIALS = 200
 HISTORY_DAYS = 28
@@ -41,48 +37,27 @@ class Forecast:
     """Days (today counted) within which 50% / 85% of trials are done; None: not in two years."""
 
 
-def forecast(engine: "EnsembleEngine", subject: str, targets: tuple[str, ...], by: int) -> Forecast:
+def forecast(
+    state: EnsembleState, plan: Plan, subject: str, targets: tuple[str, ...], by: int
+) -> Forecast:
     """How likely the targets and their unreached dependencies are done by the instant `by`,
     and when they are done in half and in 85% of the trials."""
-    finish = np.sort(_Trials(engine, subject, targets).finish_days())
-    days_left = (by - engine.state.now) // DAY
+    finish = np.sort(Trials(state, plan, subject, targets).finish_days())
+    days_left = (by - state.now) // DAY
     probability = float(np.count_nonzero(finish <= days_left)) / TRIALS
     return Forecast(probability, _percentile(finish, 0.5), _percentile(finish, 0.85))
 
 
-def check_commitments(engine: "EnsembleEngine") -> None:
-    """`breakdown` once per crossing below a commitment's confidence; again after recovery."""
-    state, plan = engine.state, engine.plan
-    for commitment in plan.commitments.values():
-        trials = _Trials(engine, commitment.id, commitment.milestones)
-        probability = trials.share_done((commitment.by_end - state.now) // DAY)
-        state.forecasts[commitment.id] = probability
-        if probability >= commitment.confidence:
-            state.in_breakdown.discard(commitment.id)
-            continue
-        if commitment.id in state.in_breakdown:
-            continue
-        state.in_breakdown.add(commitment.id)
-        reason = (
-            f"Commitment '{commitment.id}' is now forecast to be met with only "
-            f"{probability:.0%} probability, below the committed "
-            f"{commitment.confidence:.0%}: the team should re-plan scope, date or focus together."
-        )
-        emit(
-            engine, CueKind.BREAKDOWN, f"ensemble:{state.ensemble}", commitment.id,
-            f"breakdown@{state.now}", Severity.CRITICAL, reason, progress_causes(engine),
-        )  # fmt: skip
-
-
-class _Trials:
+class Trials:
     """Seeded trials for one target: each section's remaining work and daily history."""
 
-    def __init__(self, engine: "EnsembleEngine", subject: str, targets: tuple[str, ...]) -> None:
-        state, plan = engine.state, engine.plan
-        work = _work_by_section(engine, targets)
+    def __init__(
+        self, state: EnsembleState, plan: Plan, subject: str, targets: tuple[str, ...]
+    ) -> None:
+        work = _work_by_section(state, plan, targets)
         self.work = np.fromiter(work.values(), dtype=np.int64, count=len(work))
         today = max(0, plan.day_index(state.now))
-        days = range(_first_history_day(engine, list(work), today), today)
+        days = range(_first_history_day(state, list(work), today), today)
         # Floats, which count exactly here: NumPy multiplies integer matrices without BLAS.
         self.history = np.array(
             [[state.daily_done.get(section, {}).get(day, 0) for day in days] for section in work],
@@ -120,25 +95,24 @@ class _Trials:
         return finish
 
 
-def _work_by_section(engine: "EnsembleEngine", targets: tuple[str, ...]) -> dict[str, int]:
+def _work_by_section(state: EnsembleState, plan: Plan, targets: tuple[str, ...]) -> dict[str, int]:
     """Remaining work items per section, in the score's dependency order (stable draws)."""
-    plan = engine.plan
     involved = plan.with_dependencies(targets)
     work: dict[str, int] = {}
     for milestone_id in plan.order:
-        left = remaining(engine, milestone_id) if milestone_id in involved else 0
+        left = remaining(state, plan, milestone_id) if milestone_id in involved else 0
         if left:
             section = plan.milestones[milestone_id].section
             work[section] = work.get(section, 0) + left
     return work
 
 
-def _first_history_day(engine: "EnsembleEngine", sections: list[str], today: int) -> int:
+def _first_history_day(state: EnsembleState, sections: list[str], today: int) -> int:
     """The last four weeks, stretched back to each section's latest day of finished work:
     a section that waited on others' milestones is judged by the pace it last showed."""
     first = today - HISTORY_DAYS
     for section in sections:
-        active = [day for day, done in engine.state.daily_done.get(section, {}).items() if done]
+        active = [day for day, done in state.daily_done.get(section, {}).items() if done]
         latest = max((day for day in active if day < today), default=None)
         if latest is not None:
             first = min(first, latest)

@@ -1,112 +1,142 @@
-"""One check and one fold per event type. Checks never mutate; folds never reject."""
+"""One check and one fold per event type. Checks never mutate; folds never reject.
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+A fold records the event's facts in the state and returns the measurements it made, or None
+when the event changed nothing (a repeat): only then do the rules answering that event type
+not run. Score events are adopted by the engine first (it owns the plan)."""
 
-from conductor.core import experiments, progress
-from conductor.core.outcome import Observation
-from conductor.core.state import RECENT, Decision, Task
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from conductor.core.effects import Measure, Observation
+from conductor.core.plan import Plan
+from conductor.core.problem import Problem
+from conductor.core.state import RECENT, Decision, EnsembleState, Task
 from schemas import events as ev
 
-if TYPE_CHECKING:
-    from conductor.core.engine import EnsembleEngine
+Check = Callable[[EnsembleState, Plan | None, Any], Problem | None]
+Fold = Callable[[EnsembleState, Plan, Any, int], Sequence[Observation] | None]
 
-Check = Callable[["EnsembleEngine", Any], str | None]
-Fold = Callable[["EnsembleEngine", Any, int], None]
+APPLIED: Sequence[Observation] = ()
+"""A fold's answer when the event took effect and measured nothing."""
+
+CEREMONIES_KEPT = 16
+"""Held ceremonies remembered per cadence. An occurrence counts as held if any remembered
+ceremony lies within its grace, and ceremonies are reported late and out of order (yesterday's
+stand-up posted after today's, before today's check): the check looks through the last few,
+not only the newest. Sixteen cover the late reports of a busy cadence and bound the state."""
 
 
 def _check_score(
-    engine: "EnsembleEngine", event: ev.ScorePublished | ev.ScoreRevised
-) -> str | None:
+    state: EnsembleState, plan: Plan | None, event: ev.ScorePublished | ev.ScoreRevised
+) -> Problem | None:
     if event.data.score.ensemble != event.ensemble:
-        return (
-            f"data.score.ensemble: the score is for {event.data.score.ensemble!r}, "
-            f"the event for {event.ensemble!r}"
+        return Problem(
+            "data.score.ensemble",
+            f"the score is for {event.data.score.ensemble!r}, the event for {event.ensemble!r}",
         )
     return None
 
 
 def _check_milestone(
-    engine: "EnsembleEngine", event: ev.TaskStarted | ev.TaskCompleted | ev.MilestoneReached
-) -> str | None:
+    state: EnsembleState,
+    plan: Plan | None,
+    event: ev.TaskStarted | ev.TaskCompleted | ev.MilestoneReached,
+) -> Problem | None:
+    assert plan is not None
     milestone = event.data.milestone
-    if milestone not in engine.plan.milestones:
-        return f"data.milestone: unknown milestone {milestone!r}"
+    if milestone not in plan.milestones:
+        return Problem("data.milestone", f"unknown milestone {milestone!r}")
     return None
 
 
-def _check_open_task(engine: "EnsembleEngine", event: ev.TaskBlocked) -> str | None:
+def _check_open_task(
+    state: EnsembleState, plan: Plan | None, event: ev.TaskBlocked
+) -> Problem | None:
     task = event.data.task
-    if task in engine.state.tasks:
+    if task in state.tasks:
         return None
-    if task in engine.state.completed_tasks:
-        return f"data.task: task {task!r} is already completed"
-    return f"data.task: unknown task {task!r} (no task.started for it)"
+    if task in state.completed_tasks:
+        return Problem("data.task", f"task {task!r} is already completed")
+    return Problem("data.task", f"unknown task {task!r} (no task.started for it)")
 
 
-def _check_cadence(engine: "EnsembleEngine", event: ev.CeremonyHeld) -> str | None:
-    if event.data.cadence not in engine.plan.cadences:
-        return f"data.cadence: unknown cadence {event.data.cadence!r}"
+def _check_cadence(
+    state: EnsembleState, plan: Plan | None, event: ev.CeremonyHeld
+) -> Problem | None:
+    assert plan is not None
+    if event.data.cadence not in plan.cadences:
+        return Problem("data.cadence", f"unknown cadence {event.data.cadence!r}")
     return None
 
 
-def _check_decision_requested(engine: "EnsembleEngine", event: ev.DecisionRequested) -> str | None:
-    if event.data.role not in engine.plan.section_of_role:
-        return f"data.role: unknown role {event.data.role!r}"
+def _check_decision_requested(
+    state: EnsembleState, plan: Plan | None, event: ev.DecisionRequested
+) -> Problem | None:
+    assert plan is not None
+    if event.data.role not in plan.section_of_role:
+        return Problem("data.role", f"unknown role {event.data.role!r}")
     return None
 
 
-def _check_decision_made(engine: "EnsembleEngine", event: ev.DecisionMade) -> str | None:
-    if event.data.decision not in engine.state.decisions:
-        return f"data.decision: no open decision {event.data.decision!r}"
+def _check_decision_made(
+    state: EnsembleState, plan: Plan | None, event: ev.DecisionMade
+) -> Problem | None:
+    if event.data.decision not in state.decisions:
+        return Problem("data.decision", f"no open decision {event.data.decision!r}")
     return None
 
 
-def _check_experiment(engine: "EnsembleEngine", event: ev.ExperimentStarted) -> str | None:
-    if event.data.experiment not in engine.plan.experiments:
-        return f"data.experiment: unknown experiment {event.data.experiment!r}"
+def _check_experiment(
+    state: EnsembleState,
+    plan: Plan | None,
+    event: ev.ExperimentStarted | ev.ExperimentAssessed | ev.ExperimentStopped,
+) -> Problem | None:
+    assert plan is not None
+    if event.data.experiment not in plan.experiments:
+        return Problem("data.experiment", f"unknown experiment {event.data.experiment!r}")
     return None
 
 
-def _accept(engine: "EnsembleEngine", event: Any) -> str | None:
+def _accept(state: EnsembleState, plan: Plan | None, event: Any) -> Problem | None:
     return None
 
 
-def _fold_score(engine: "EnsembleEngine", event: ev.ScorePublished, at: int) -> None:
-    engine.state.score_event = event.id
-    engine.set_plan(event.data.score)
-    progress.schedule_start(engine)
+def _fold_score(
+    state: EnsembleState, plan: Plan, event: ev.ScorePublished, at: int
+) -> Sequence[Observation]:
+    state.score_event = event.id
+    return APPLIED
 
 
-def _fold_task_started(engine: "EnsembleEngine", event: ev.TaskStarted, at: int) -> None:
-    state, data = engine.state, event.data
+def _fold_task_started(
+    state: EnsembleState, plan: Plan, event: ev.TaskStarted, at: int
+) -> Sequence[Observation] | None:
+    data = event.data
     task = data.task
     if task in state.tasks or task in state.completed_tasks:
-        return
-    milestone = data.milestone
-    section = engine.plan.milestones[milestone].section
-    state.tasks[task] = Task(milestone, section, at)
+        return None
+    section = plan.milestones[data.milestone].section
+    state.tasks[task] = Task(data.milestone, section, at)
     wip = state.wip
     wip[section] = wip.get(section, 0) + 1
-    progress.check_wip(engine, section, event.id)
+    return APPLIED
 
 
-def _fold_task_completed(engine: "EnsembleEngine", event: ev.TaskCompleted, at: int) -> None:
-    state, plan, data = engine.state, engine.plan, event.data
+def _fold_task_completed(
+    state: EnsembleState, plan: Plan, event: ev.TaskCompleted, at: int
+) -> Sequence[Observation] | None:
+    data = event.data
     task_id = data.task
     completed = state.completed_tasks
     if task_id in completed:
-        return
+        return None
     completed.add(task_id)
     milestone = data.milestone
     section = plan.milestones[milestone].section
+    measured = APPLIED
     task = state.tasks.pop(task_id, None)
     if task is not None:
-        wip, task_section = state.wip, task.section
-        open_tasks = wip[task_section] - 1
-        wip[task_section] = open_tasks
-        if open_tasks <= plan.wip_limit.get(task_section, open_tasks):
-            state.over_wip.discard(task_section)
+        state.wip[task.section] -= 1
         cycle_time = max(0, at - task.started)
         recent = state.cycle_times.get(section)
         if recent is None:
@@ -114,7 +144,7 @@ def _fold_task_completed(engine: "EnsembleEngine", event: ev.TaskCompleted, at: 
         recent.append(cycle_time)
         if len(recent) > RECENT:
             del recent[0]
-        engine.observations.append(Observation("cycle_time_seconds", section, cycle_time))
+        measured = (Observation(Measure.CYCLE_TIME, section, cycle_time),)
     done = state.done
     done[milestone] = done.get(milestone, 0) + 1
     day = max(0, plan.day_index(at))
@@ -123,71 +153,111 @@ def _fold_task_completed(engine: "EnsembleEngine", event: ev.TaskCompleted, at: 
         per_day = state.daily_done[section] = {}
     per_day[day] = per_day.get(day, 0) + 1
     state.last_progress_event = event.id
+    return measured
 
 
-def _fold_task_blocked(engine: "EnsembleEngine", event: ev.TaskBlocked, at: int) -> None:
-    task = engine.state.tasks[event.data.task]
+def _fold_task_blocked(
+    state: EnsembleState, plan: Plan, event: ev.TaskBlocked, at: int
+) -> Sequence[Observation] | None:
+    task = state.tasks[event.data.task]
     if task.blocked_since is not None:
-        return
+        return None
     task.blocked_since = at
     task.blocked_by_event = event.id
-    engine.schedule(at + engine.plan.blocker_hold, "hold-task", event.data.task, at)
+    return APPLIED
 
 
-def _fold_task_unblocked(engine: "EnsembleEngine", event: ev.TaskUnblocked, at: int) -> None:
-    task = engine.state.tasks[event.data.task]
+def _fold_task_unblocked(
+    state: EnsembleState, plan: Plan, event: ev.TaskUnblocked, at: int
+) -> Sequence[Observation]:
+    task = state.tasks[event.data.task]
     task.blocked_since = None
     task.blocked_by_event = None
+    return APPLIED
 
 
-def _fold_milestone_reached(engine: "EnsembleEngine", event: ev.MilestoneReached, at: int) -> None:
-    state, milestone = engine.state, event.data.milestone
+def _fold_milestone_reached(
+    state: EnsembleState, plan: Plan, event: ev.MilestoneReached, at: int
+) -> Sequence[Observation] | None:
+    milestone = event.data.milestone
     if milestone in state.reached:
-        return
+        return None
     state.reached[milestone] = at
-    state.behind.discard(milestone)
     state.last_progress_event = event.id
-    if state.started:
-        progress.enter_ready(engine, [event.id])
-        progress.check_critical_path(engine)
+    return APPLIED
 
 
-def _fold_ceremony(engine: "EnsembleEngine", event: ev.CeremonyHeld, at: int) -> None:
-    held = engine.state.ceremonies.setdefault(event.data.cadence, [])
+def _fold_ceremony(
+    state: EnsembleState, plan: Plan, event: ev.CeremonyHeld, at: int
+) -> Sequence[Observation]:
+    held = state.ceremonies.setdefault(event.data.cadence, [])
     held.append(at)
-    if len(held) > 16:
+    if len(held) > CEREMONIES_KEPT:
         del held[0]
+    return APPLIED
 
 
 def _fold_decision_requested(
-    engine: "EnsembleEngine", event: ev.DecisionRequested, at: int
-) -> None:
-    decisions = engine.state.decisions
+    state: EnsembleState, plan: Plan, event: ev.DecisionRequested, at: int
+) -> Sequence[Observation] | None:
+    decisions = state.decisions
     if event.data.decision in decisions:
-        return
+        return None
     decisions[event.data.decision] = Decision(at, event.data.role, event.id)
-    engine.schedule(at + engine.plan.decision_latency, "hold-decision", event.data.decision, at)
+    return APPLIED
 
 
-def _fold_decision_made(engine: "EnsembleEngine", event: ev.DecisionMade, at: int) -> None:
-    state = engine.state
+def _fold_decision_made(
+    state: EnsembleState, plan: Plan, event: ev.DecisionMade, at: int
+) -> Sequence[Observation]:
     decision = state.decisions.pop(event.data.decision)
     latency = max(0, at - decision.requested)
     state.decision_latencies.append(latency)
     if len(state.decision_latencies) > RECENT:
         del state.decision_latencies[0]
-    section = engine.plan.section_of_role.get(decision.role)  # a revision may drop the role
-    engine.observations.append(Observation("decision_latency_seconds", section, latency))
+    section = plan.section_of_role.get(decision.role)  # a revision may drop the role
+    return (Observation(Measure.DECISION_LATENCY, section, latency),)
 
 
-def _fold_concern(engine: "EnsembleEngine", event: ev.ConcernRaised, at: int) -> None:
-    concerns = engine.state.concerns
+def _fold_concern(
+    state: EnsembleState, plan: Plan, event: ev.ConcernRaised, at: int
+) -> Sequence[Observation]:
     severity = event.data.severity.value
-    concerns[severity] = concerns.get(severity, 0) + 1
+    state.concerns[severity] = state.concerns.get(severity, 0) + 1
+    return APPLIED
 
 
-def _fold_tick(engine: "EnsembleEngine", event: ev.ClockTick, at: int) -> None:
+def _fold_experiment_started(
+    state: EnsembleState, plan: Plan, event: ev.ExperimentStarted, at: int
+) -> Sequence[Observation]:
+    state.experiments[event.data.experiment] = "running"
+    return APPLIED
+
+
+def _fold_experiment_stopped(
+    state: EnsembleState, plan: Plan, event: ev.ExperimentStopped, at: int
+) -> Sequence[Observation]:
+    state.experiments[event.data.experiment] = "stopped"
+    return APPLIED
+
+
+def _fold_experiment_assessed(
+    state: EnsembleState, plan: Plan, event: ev.ExperimentAssessed, at: int
+) -> Sequence[Observation]:
+    """Keeps the last three assessments (what the `retire` rule judges)."""
+    experiment = event.data.experiment
+    state.experiments.setdefault(experiment, "running")
+    recent = state.assessments.setdefault(experiment, [])
+    recent.append([event.data.life, event.data.momentum])
+    del recent[:-3]
+    return APPLIED
+
+
+def _fold_tick(
+    state: EnsembleState, plan: Plan, event: ev.ClockTick, at: int
+) -> Sequence[Observation]:
     """Deadlines up to the tick already fired before the fold."""
+    return APPLIED
 
 
 HANDLERS: dict[str, tuple[Check, Fold]] = {
@@ -202,9 +272,9 @@ HANDLERS: dict[str, tuple[Check, Fold]] = {
     "decision.requested": (_check_decision_requested, _fold_decision_requested),
     "decision.made": (_check_decision_made, _fold_decision_made),
     "concern.raised": (_accept, _fold_concern),
-    "experiment.started": (_check_experiment, experiments.started),
-    "experiment.assessed": (_check_experiment, experiments.assessed),
-    "experiment.stopped": (_check_experiment, experiments.stopped),
+    "experiment.started": (_check_experiment, _fold_experiment_started),
+    "experiment.assessed": (_check_experiment, _fold_experiment_assessed),
+    "experiment.stopped": (_check_experiment, _fold_experiment_stopped),
     "clock.tick": (_accept, _fold_tick),
 }
 """Per event type: the check (why the event cannot be applied, naming the field, or None)

@@ -1,34 +1,31 @@
 """Measures of progress read from the state: remaining work, shares done and planned."""
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from conductor.core.engine import EnsembleEngine
+from conductor.core.plan import Plan
+from conductor.core.state import EnsembleState
 
 
-def remaining(engine: "EnsembleEngine", milestone_id: str) -> int:
-    if milestone_id in engine.state.reached:
+def remaining(state: EnsembleState, plan: Plan, milestone_id: str) -> int:
+    if milestone_id in state.reached:
         return 0
-    estimate = engine.plan.milestones[milestone_id].estimate
-    return max(0, estimate - engine.state.done.get(milestone_id, 0))
+    estimate = plan.milestones[milestone_id].estimate
+    return max(0, estimate - state.done.get(milestone_id, 0))
 
 
-def throughput(engine: "EnsembleEngine", section: str, first_day: int, last_day: int) -> int:
-    per_day = engine.state.daily_done.get(section, {})
+def throughput(state: EnsembleState, section: str, first_day: int, last_day: int) -> int:
+    per_day = state.daily_done.get(section, {})
     return sum(per_day.get(day, 0) for day in range(first_day, last_day))
 
 
-def planned_share(engine: "EnsembleEngine", milestone_id: str) -> float:
-    plan = engine.plan
+def planned_share(state: EnsembleState, plan: Plan, milestone_id: str) -> float:
     begin = plan.planned_start(milestone_id)
     end = plan.milestones[milestone_id].due_end
     if end <= begin:
-        return 1.0 if engine.state.now >= end else 0.0
-    return min(1.0, max(0.0, (engine.state.now - begin) / (end - begin)))
+        return 1.0 if state.now >= end else 0.0
+    return min(1.0, max(0.0, (state.now - begin) / (end - begin)))
 
 
-def done_share(engine: "EnsembleEngine", milestone_id: str) -> float:
-    if milestone_id in engine.state.reached:
+def done_share(state: EnsembleState, plan: Plan, milestone_id: str) -> float:
+    if milestone_id in state.reached:
         return 1.0
-    estimate = engine.plan.milestones[milestone_id].estimate
-    return min(1.0, engine.state.done.get(milestone_id, 0) / estimate)
+    estimate = plan.milestones[milestone_id].estimate
+    return min(1.0, state.done.get(milestone_id, 0) / estimate)

@@ -1,36 +1,24 @@
 """What applying one event produced: its cues, its rejection, its measurements.
 
-Both are built for nearly every event. Their `__init__` is written out because mypyc
-compiles a written `__init__` but keeps the one `dataclass` generates as interpreted
-Python (about 0.3 µs per event for the two, a twentieth of a compiled fold).
+Built for nearly every event. Its `__init__` is written out because mypyc compiles a written
+`__init__` but keeps the one `dataclass` generates as interpreted Python (about 0.3 µs per
+event, a twentieth of a compiled fold).
 """
 
 from dataclasses import dataclass
 
+from conductor.core.effects import Observation
+from conductor.core.problem import Problem
 from schemas import Cue
 
 
 @dataclass(slots=True, init=False)
-class Observation:
-    """A measurement the event produced, for runtimes that export histograms."""
-
-    metric: str
-    section: str | None
-    seconds: int
-
-    def __init__(self, metric: str, section: str | None, seconds: int) -> None:
-        self.metric = metric
-        self.section = section
-        self.seconds = seconds
-
-
-@dataclass(slots=True, init=False)
 class Outcome:
-    """What applying one event did: accepted, a duplicate, or rejected with a reason."""
+    """What applying one event did: accepted, a duplicate, or rejected with its problem."""
 
     event_id: str
     cues: list[Cue]
-    rejection: str | None
+    rejection: Problem | None
     duplicate: bool
     observations: list[Observation]
 
@@ -38,7 +26,7 @@ class Outcome:
         self,
         event_id: str,
         cues: list[Cue] | None = None,
-        rejection: str | None = None,
+        rejection: Problem | None = None,
         duplicate: bool = False,
         observations: list[Observation] | None = None,
     ) -> None:

@@ -1,7 +1,16 @@
 """Per-ensemble state folded from the log: plain data, serializable to JSON and back."""
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
+
+from conductor.core.effects import Timer
+from conductor.core.errors import ConductorError
+
+FORMAT = 2
+"""The layout `to_dict` writes; `from_dict` refuses another (a runtime then replays the log,
+which is the truth, instead of restoring a snapshot it cannot read)."""
 
 RECENT = 200
 """How many recent cycle times / decision latencies the figures keep per section."""
@@ -56,9 +65,19 @@ class PendingCue:
     caused_by: list[str]
 
 
+TimerEntry = tuple[int, int, int, Timer]
+"""(instant, sequence number, score generation, timer): the deadline heap's order is by
+instant, then by the order the timers were set."""
+
+
+class StateFormatError(ConductorError, ValueError):
+    """A snapshot of another state layout than this build's."""
+
+
 @dataclass(slots=True)
 class EnsembleState:
     ensemble: str
+    format: int = FORMAT
     score: dict[str, Any] | None = None
     score_event: str | None = None
     generation: int = 0
@@ -68,15 +87,13 @@ class EnsembleState:
     now: int = 0
     seen: set[str] = field(default_factory=set)
     accepted: int = 0
-    timers: list[list[Any]] = field(default_factory=list)
+    timers: list[TimerEntry] = field(default_factory=list)
     timer_seq: int = 0
     tasks: dict[str, Task] = field(default_factory=dict)
     completed_tasks: set[str] = field(default_factory=set)
     done: dict[str, int] = field(default_factory=dict)
     reached: dict[str, int] = field(default_factory=dict)
-    entered: set[str] = field(default_factory=set)
     wip: dict[str, int] = field(default_factory=dict)
-    over_wip: set[str] = field(default_factory=set)
     decisions: dict[str, Decision] = field(default_factory=dict)
     ceremonies: dict[str, list[int]] = field(default_factory=dict)
     cadence_reminded: dict[str, int] = field(default_factory=dict)
@@ -89,14 +106,13 @@ class EnsembleState:
     cycle_times: dict[str, list[int]] = field(default_factory=dict)
     decision_latencies: list[int] = field(default_factory=list)
     last_progress_event: str | None = None
-    behind: set[str] = field(default_factory=set)
     critical_path: list[str] = field(default_factory=list)
-    in_breakdown: set[str] = field(default_factory=set)
     forecasts: dict[str, float] = field(default_factory=dict)
     experiments: dict[str, str] = field(default_factory=dict)
     assessments: dict[str, list[list[int]]] = field(default_factory=dict)
-    retire_suggested: set[str] = field(default_factory=set)
     concerns: dict[str, int] = field(default_factory=dict)
+    latched: dict[str, set[str]] = field(default_factory=dict)
+    """Per rule, the subjects it has cued and not yet released (`conductor.core.latch`)."""
     budget_day: dict[str, int] = field(default_factory=dict)
     budget_used: dict[str, int] = field(default_factory=dict)
     digests: dict[str, list[PendingCue]] = field(default_factory=dict)
@@ -108,6 +124,8 @@ class EnsembleState:
         for name, value in data.items():
             if isinstance(value, set):
                 data[name] = sorted(value)
+        data["latched"] = {rule: sorted(subjects) for rule, subjects in self.latched.items()}
+        data["timers"] = [[*entry[:3], asdict(entry[3])] for entry in self.timers]
         data["daily_done"] = {
             section: {str(day): count for day, count in days.items()}
             for section, days in self.daily_done.items()
@@ -115,12 +133,23 @@ class EnsembleState:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "EnsembleState":
+    def from_dict(cls, data: dict[str, Any], kinds: Mapping[str, StrEnum]) -> "EnsembleState":
+        """The state `to_dict` wrote; `kinds` gives each timer kind's enum member back."""
+        if data.get("format") != FORMAT:
+            raise StateFormatError(
+                f"state of {data.get('ensemble')!r} has layout {data.get('format', 1)}, "
+                f"this build reads {FORMAT}"
+            )
         state = cls(ensemble=data["ensemble"])
         for name in _SET_FIELDS:
             setattr(state, name, set(data[name]))
         for name in _PLAIN_FIELDS:
             setattr(state, name, data[name])
+        state.latched = {rule: set(subjects) for rule, subjects in data["latched"].items()}
+        state.timers = [
+            (at, seq, generation, Timer(**{**timer, "kind": kinds[timer["kind"]]}))
+            for at, seq, generation, timer in data["timers"]
+        ]
         state.tasks = {key: Task(**value) for key, value in data["tasks"].items()}
         state.decisions = {key: Decision(**value) for key, value in data["decisions"].items()}
         state.digests = {
@@ -133,17 +162,13 @@ class EnsembleState:
         return state
 
 
-_SET_FIELDS = (
-    "seen",
-    "completed_tasks",
-    "entered",
-    "over_wip",
-    "behind",
-    "in_breakdown",
-    "retire_suggested",
-)
+_SET_FIELDS = ("seen", "completed_tasks")
 _PLAIN_FIELDS = tuple(
     name
     for name in EnsembleState.__dataclass_fields__
-    if name not in {*_SET_FIELDS, "ensemble", "tasks", "decisions", "digests", "daily_done"}
+    if name
+    not in {
+        *_SET_FIELDS,
+        *("ensemble", "tasks", "decisions", "digests", "daily_done", "latched", "timers"),
+    }
 )

@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from conductor.errors import Problem
 from schemas import EVENT_ADAPTER, EVENT_TYPES, Event, format_location
+from schemas.events import UPCASTERS
+from schemas.upcasting import Upcasters, VersionProblem
 
 
 @dataclass(frozen=True)
@@ -19,12 +22,37 @@ class BadLine:
         return f"line {self.line}: " + "; ".join(str(problem) for problem in self.problems)
 
 
-def parse_event(raw: bytes | str) -> Event | list[Problem]:
-    """One event from JSON text, or the problems that stop it (each naming its field)."""
+def parse_event(raw: bytes | str, upcasters: Upcasters = UPCASTERS) -> Event | list[Problem]:
+    """One event from JSON text, or the problems that stop it (each naming its field).
+
+    An event of an older `schema_version` is upcast first (`schemas.upcasting`). Most events
+    carry no version and no upcaster exists yet, so they are validated straight from the
+    bytes, the fast path."""
     try:
-        return EVENT_ADAPTER.validate_json(raw)
+        if upcasters.empty and _VERSION_KEY not in _as_bytes(raw):
+            return EVENT_ADAPTER.validate_json(raw)
+        return _upcast_and_validate(raw, upcasters)
     except ValidationError as error:
         return [_problem(detail) for detail in error.errors()]
+    except VersionProblem as error:
+        return [Problem("schema_version", str(error))]
+
+
+_VERSION_KEY = b'"schema_version"'
+
+
+def _as_bytes(raw: bytes | str) -> bytes:
+    return raw if isinstance(raw, bytes) else raw.encode()
+
+
+def _upcast_and_validate(raw: bytes | str, upcasters: Upcasters) -> Event:
+    try:
+        data = from_json(raw)
+    except ValueError:
+        return EVENT_ADAPTER.validate_json(raw)  # raises pydantic's own JSON error
+    if isinstance(data, dict):
+        data = upcasters.upcast(data)
+    return EVENT_ADAPTER.validate_python(data)
 
 
 def _problem(detail: Any) -> Problem:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from conductor.core.effects import Measure
 from conductor.core.outcome import Outcome
 from conductor.metrics import catalogue
 from conductor.metrics.catalogue import WHOLE
@@ -44,7 +45,7 @@ def record_outcome(
     for observation in outcome.observations:
         histogram = (
             metrics.cycle_time
-            if observation.metric == "cycle_time_seconds"
+            if observation.measure is Measure.CYCLE_TIME
             else metrics.decision_latency
         )
         histogram.observe(observation.seconds, ensemble, rollup.section(observation.section))

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from conductor.core import EnsembleEngine, EnsembleState, Outcome, tick_for
+from conductor.core import EnsembleEngine, Outcome, tick_for, unpublished
 from conductor.core.ensembles import Ensembles
 from conductor.core.figures import figures
 from conductor.core.rehearsal import publication_at_start
@@ -77,12 +77,6 @@ class BatchResult:
             "rejected": self.count("rejected"),
             "results": [result.to_json() for result in self.results],
         }
-
-
-def _core_problem(reason: str) -> Problem:
-    """The core's reasons read `field: what is wrong`."""
-    path, _, message = reason.partition(": ")
-    return Problem(path, message) if message else Problem("(root)", reason)
 
 
 class LiveRuntime:
@@ -271,8 +265,7 @@ class LiveRuntime:
             if outcome.duplicate:
                 results.append(LineResult(number, "duplicate", event.id))
             elif outcome.rejection is not None:
-                problem = _core_problem(outcome.rejection)
-                results.append(LineResult(number, "rejected", event.id, [problem]))
+                results.append(LineResult(number, "rejected", event.id, [outcome.rejection]))
             else:
                 body = lines[number - 1].strip() if lines else model_json(event)
                 self._pending.append(self._entry(event, body, outcome))
@@ -283,9 +276,7 @@ class LiveRuntime:
         known = self.ensembles.engines.get(event.ensemble)
         if known is None and event.type != "score.published":
             # Do not create an engine (and a label value) for an ensemble nobody published.
-            outcome = Outcome(
-                event.id, rejection=f"ensemble: no score has been published for {event.ensemble!r}"
-            )
+            outcome = Outcome(event.id, rejection=unpublished(event.ensemble))
             record_outcome(self.metrics, None, WHOLE, outcome)
             return outcome
         outcome = self.ensembles.apply(event)
@@ -342,7 +333,7 @@ class LiveRuntime:
 
     def _restore(self, data: dict[str, Any]) -> None:
         for name, state in data["ensembles"].items():
-            engine = EnsembleEngine(EnsembleState.from_dict(state))
+            engine = EnsembleEngine.restore(state)
             self.ensembles.engines[name] = engine
             if engine.state.now:
                 self._saw(to_datetime(engine.state.now))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conductor.core import EnsembleEngine, EnsembleState
+from conductor.core import EnsembleEngine
 from conductor.core.rehearsal import Rehearsal, publication_at_start
 from conductor.core.timeutil import to_epoch
 from conductor.io.scorefile import load_score
@@ -147,7 +147,7 @@ def test_state_survives_a_serialization_round_trip(
     engine = EnsembleEngine.new(SCORE.ensemble)
     got = [cue for event in log[:split] for cue in engine.apply(event).cues]
     snapshot = json.loads(json.dumps(engine.state.to_dict()))
-    restored = EnsembleEngine(EnsembleState.from_dict(snapshot))
+    restored = EnsembleEngine.restore(snapshot)
     assert restored.state.to_dict() == engine.state.to_dict()
     got += [cue for event in log[split:] for cue in restored.apply(event).cues]
 

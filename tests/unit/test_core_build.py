@@ -10,14 +10,25 @@ import os
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-from conductor.core import engine, ensembles, handlers, progress
+from conductor.core import engine, ensembles, handlers, rules
+from conductor.core.rules import cadence, registry
+
+SOURCES = Path(__file__).parents[2] / "conductor" / "core"
 
 
 def test_the_core_is_the_build_asked_for() -> None:
     compiled = os.environ.get("CONDUCTOR_CORE_BUILD", "source") == "compiled"
-    for module in (engine, ensembles, handlers, progress):
+    for module in (engine, ensembles, handlers, rules, cadence):
         assert module.__file__ is not None
         is_extension = any(module.__file__.endswith(suffix) for suffix in EXTENSION_SUFFIXES)
         assert is_extension == compiled, module.__file__
-        in_sources = Path(module.__file__).parent == Path(__file__).parents[2] / "conductor/core"
+        in_sources = Path(module.__file__).is_relative_to(SOURCES)
         assert in_sources != compiled, module.__file__
+
+
+def test_every_rule_module_is_found_in_either_build() -> None:
+    """The rules are found by listing their package, which a compiled package must allow."""
+    names = {rule.name for rule in registry().rules}
+    assert names == {
+        "budget", "breakdown", "cadence", "entry", "focus-shift", "hold", "retire", "tempo",
+    }  # fmt: skip

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from conductor.core import EnsembleEngine
+from conductor.core import EnsembleEngine, Problem
 from schemas import Cue, Event, Score
 
 ScoreOf = Callable[..., Score]
@@ -75,7 +75,7 @@ def test_an_event_naming_something_unknown_is_rejected_and_changes_nothing(
 ) -> None:
     before = engine.state.to_dict()
     outcome = engine.apply(event(kind, LATER, id="bad", **data))
-    assert outcome.rejection == reason
+    assert str(outcome.rejection) == reason
     assert not outcome.accepted
     assert not outcome.duplicate
     assert outcome.cues == []
@@ -86,7 +86,7 @@ def test_deadlines_passed_by_a_rejected_event_fire_with_the_next_accepted_one(
     engine: EnsembleEngine, event: MakeEvent, tick: Tick
 ) -> None:
     bad = engine.apply(event("milestone.reached", LATER, milestone="x"))
-    assert bad.rejection == "data.milestone: unknown milestone 'x'"
+    assert bad.rejection == Problem("data.milestone", "unknown milestone 'x'")
     kinds = [cue.kind.value for cue in engine.apply(tick(LATER)).cues]
     assert kinds == ["cadence-missed", "cadence-missed", "hold", "cadence-missed", "cadence-missed"]
 
@@ -96,7 +96,7 @@ def test_an_event_for_another_ensemble_is_rejected(
 ) -> None:
     before = engine.state.to_dict()
     outcome = engine.apply(event("clock.tick", LATER, ensemble="other"))
-    assert outcome.rejection == "ensemble: event is for 'other', not 'band'"
+    assert outcome.rejection == Problem("ensemble", "event is for 'other', not 'band'")
     assert engine.state.to_dict() == before
 
 
@@ -104,17 +104,17 @@ def test_events_before_the_score_is_published_are_rejected(event: MakeEvent) -> 
     engine = EnsembleEngine.new("band")
     before = engine.state.to_dict()
     started = engine.apply(event("task.started", LATER, task="t1", milestone="m"))
-    assert started.rejection == "ensemble: no score has been published for 'band' yet"
+    assert started.rejection == Problem("ensemble", "no score has been published for 'band' yet")
     revised = engine.apply(event("score.revised", LATER, score=_score_document("band")))
-    assert revised.rejection == "ensemble: no score has been published for 'band' yet"
+    assert revised.rejection == Problem("ensemble", "no score has been published for 'band' yet")
     assert engine.state.to_dict() == before
 
 
 def test_a_score_for_another_ensemble_is_rejected(engine: EnsembleEngine, event: MakeEvent) -> None:
     before = engine.state.to_dict()
     outcome = engine.apply(event("score.revised", LATER, score=_score_document("other")))
-    assert (
-        outcome.rejection == "data.score.ensemble: the score is for 'other', the event for 'band'"
+    assert outcome.rejection == Problem(
+        "data.score.ensemble", "the score is for 'other', the event for 'band'"
     )
     assert engine.state.to_dict() == before
 

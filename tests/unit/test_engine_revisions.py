@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from conductor.core import EnsembleEngine, Observation
+from conductor.core import EnsembleEngine, Measure, Observation
 from conductor.core.figures import figures
 from schemas import Cue, Event, Score
 
@@ -71,7 +71,7 @@ def test_a_decision_whose_role_was_dropped_can_still_be_made(
     revise(engine, event, fewer_roles, "2026-03-02T10:00:00Z")
     made = engine.apply(event("decision.made", "2026-03-02T11:00:00Z", decision="d"))
     assert made.accepted
-    assert made.observations == [Observation("decision_latency_seconds", None, 7200)]
+    assert made.observations == [Observation(Measure.DECISION_LATENCY, None, 7200)]
 
 
 def test_figures_skip_blocked_tasks_of_a_dropped_section(

@@ -7,8 +7,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from conductor.core import Measure, Observation, Outcome, Problem
 from conductor.core.figures import figures
-from conductor.core.outcome import Observation, Outcome
 from conductor.io.scorefile import load_score
 from conductor.metrics.catalogue import ALLOWED_LABELS, CATALOGUE, CYCLE_TIME, WHOLE, Type
 from conductor.metrics.collectors import TallyHistogram
@@ -71,13 +71,13 @@ def exercised(score: Score) -> Metrics:
             cue({"ensemble": "harbor"}),
         ],
         observations=[
-            Observation("cycle_time_seconds", "platform", 7200),
-            Observation("decision_latency_seconds", None, 86_400),
+            Observation(Measure.CYCLE_TIME, "platform", 7200),
+            Observation(Measure.DECISION_LATENCY, None, 86_400),
         ],
     )
     record_outcome(metrics, rollup, "harbor", outcome)
     record_outcome(metrics, rollup, "harbor", Outcome("e-1", duplicate=True))
-    record_outcome(metrics, None, WHOLE, Outcome("e-2", rejection="type: unknown"))
+    record_outcome(metrics, None, WHOLE, Outcome("e-2", rejection=Problem("type", "unknown")))
     metrics.log_offset.set(3)
     metrics.deliveries.labels("webhook").inc()
     metrics.delivery_failures.labels("webhook").inc()
@@ -172,7 +172,7 @@ def test_small_sections_roll_up_into_the_ensemble(score: Score) -> None:
     outcome = Outcome(
         "e-1",
         cues=[cue({"role": "quality-dev"}), cue({"section": "quality"})],
-        observations=[Observation("cycle_time_seconds", "quality", 3600)],
+        observations=[Observation(Measure.CYCLE_TIME, "quality", 3600)],
     )
     record_outcome(metrics, rollup, "harbor", outcome)
     with (EXAMPLES / "events.jsonl").open("rb") as lines:

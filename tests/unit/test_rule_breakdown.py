@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from conductor.core import EnsembleEngine
+from conductor.core.rules.breakdown import in_breakdown
 from schemas import Cue, CueKind, Event, Score
 
 ScoreOf = Callable[..., Score]
@@ -41,7 +42,7 @@ def test_no_throughput_history_forecasts_zero_and_cues_the_ensemble_once(
     later = engine.apply(tick("2026-03-30T00:00:00Z")).cues
     assert breakdowns(later) == []
     assert [cue.kind for cue in later] == [CueKind.TEMPO] * 3, "one pace cue per idle cycle"
-    assert engine.state.in_breakdown == {"ship"}
+    assert in_breakdown(engine.state) == {"ship"}
 
 
 def test_a_commitment_is_cued_again_only_after_it_recovered(
@@ -62,7 +63,7 @@ def test_a_commitment_is_cued_again_only_after_it_recovered(
     cues = engine.apply(tick("2026-03-16T00:00:00Z")).cues
     assert breakdowns(cues) == []
     assert engine.state.forecasts == {"ship": 1.0}
-    assert engine.state.in_breakdown == set()
+    assert in_breakdown(engine.state) == set()
 
     # Six of the seven productive days leave the history (the last 28 days, stretched back
     # to the latest productive day, 03-15) at the boundary of 04-13.
@@ -84,7 +85,7 @@ def test_a_commitment_is_cued_again_only_after_it_recovered(
     assert breakdowns(cues)[0].id != first.id
     assert breakdowns(engine.apply(tick("2026-04-27T00:00:00Z")).cues) == []
     assert engine.state.forecasts["ship"] < 0.8, "still below: no second cue while it stays"
-    assert engine.state.in_breakdown == {"ship"}
+    assert in_breakdown(engine.state) == {"ship"}
 
 
 def test_the_forecast_resamples_the_logs_own_throughput_with_a_seeded_generator(
@@ -124,3 +125,24 @@ def test_the_forecast_resamples_the_logs_own_throughput_with_a_seeded_generator(
         assert f"only {probability:.0%} probability" in cue.reason
         forecasts.append(probability)
     assert forecasts[0] == forecasts[1]
+
+
+def test_a_forecast_exactly_at_the_committed_confidence_is_not_a_breakdown(
+    score_of: ScoreOf, published: Published, event: MakeEvent, tick: Tick
+) -> None:
+    """The team committed to meeting the date with that probability: a forecast equal to it
+    still meets the commitment. At confidence 1.0, a certain forecast must not cue."""
+    score = score_of(
+        milestones=[{"id": "m", "due": "2026-06-30"}],
+        commitments=[{"id": "ship", "milestones": ["m"], "by": "2026-06-30", "confidence": 1.0}],
+    )
+    engine = published(score)
+    for day in range(2, 9):
+        done = event(
+            "task.completed", f"2026-03-{day:02d}T12:00:00Z", task=f"t{day}", milestone="m"
+        )
+        assert engine.apply(done).accepted
+    cues = engine.apply(tick("2026-03-09T00:00:00Z")).cues
+    assert engine.state.forecasts == {"ship": 1.0}, "one item a day, three left, months to go"
+    assert breakdowns(cues) == []
+    assert in_breakdown(engine.state) == set()

@@ -138,3 +138,18 @@ def test_each_occurrence_is_judged_on_its_own_ceremonies(
     ]
     assert engine.state.cadence_due == {"standup": 3}
     assert engine.state.cadence_held == {"standup": 1}
+
+
+def test_a_late_report_of_yesterday_s_ceremony_does_not_hide_today_s(
+    score_of: ScoreOf, published: Published, event: MakeEvent, tick: Tick
+) -> None:
+    """Ceremonies arrive late and out of order: the check looks through the ones remembered
+    (`CEREMONIES_KEPT`), not only the newest, which here is yesterday's."""
+    engine = standup(score_of, published)
+    assert engine.apply(held(event, "2026-03-02T09:31:00Z")).cues == []
+    assert engine.apply(tick("2026-03-02T10:00:00Z")).cues == []
+    assert engine.apply(held(event, "2026-03-03T09:31:00Z")).cues == []
+    late = held(event, "2026-03-02T09:33:00Z")  # Monday's, reported on Tuesday at 09:40
+    assert engine.apply(late).accepted
+    assert engine.apply(tick("2026-03-03T10:00:00Z")).cues == [], "Tuesday's was held"
+    assert engine.state.cadence_held == {"standup": 2}

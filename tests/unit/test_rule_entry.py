@@ -112,7 +112,7 @@ def test_a_revision_that_adds_a_milestone_without_dependencies_enters_it_at_revi
 ) -> None:
     engine = published(score_of(milestones=TRIO))
     before = engine.apply(event("task.started", "2026-03-03T09:00:00Z", task="t1", milestone="d"))
-    assert before.rejection == "data.milestone: unknown milestone 'd'"
+    assert str(before.rejection) == "data.milestone: unknown milestone 'd'"
 
     revised = score_of(milestones=[*TRIO, {"id": "d", "section": "beta", "owner": "beta-lead"}])
     revision = engine.apply(

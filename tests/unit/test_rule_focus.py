@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from conductor.core import EnsembleEngine
+from conductor.core.rules.focus_shift import behind
 from schemas import Cue, Event, Score
 
 ScoreOf = Callable[..., Score]
@@ -37,7 +38,7 @@ def test_exactly_25_points_behind_is_not_yet_behind(
     finish(engine, event, 5)
     cues = engine.apply(tick("2026-03-09T00:00:00Z")).cues
     assert [row[:3] for row in rows(cues)] == [("tempo", "section:alpha", "alpha")]
-    assert engine.state.behind == set()
+    assert behind(engine.state) == set()
 
 
 def test_more_than_25_points_behind_cues_the_section_to_shift_from_its_busiest_other_work(
@@ -56,7 +57,7 @@ def test_more_than_25_points_behind_cues_the_section_to_shift_from_its_busiest_o
         "'m' is behind plan: 20% done where the plan expects 50% by now. "
         "Shift focus from 'n' to 'm'."
     )
-    assert engine.state.behind == {"m"}
+    assert behind(engine.state) == {"m"}
 
 
 def test_a_milestone_behind_with_nothing_else_open_shifts_focus_from_new_work(

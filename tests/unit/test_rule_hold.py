@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from conductor.core import EnsembleEngine, Observation
+from conductor.core import EnsembleEngine, Measure, Observation
 from schemas import Cue, Event, Score
 
 ScoreOf = Callable[..., Score]
@@ -128,7 +128,7 @@ def test_a_decision_made_in_time_is_not_held_and_its_latency_is_observed(
     requested(engine, event)
     made = engine.apply(event("decision.made", "2026-03-02T12:59:59Z", decision="d1"))
     assert made.cues == []
-    assert made.observations == [Observation("decision_latency_seconds", "beta", 10_799)]
+    assert made.observations == [Observation(Measure.DECISION_LATENCY, "beta", 10_799)]
     assert engine.apply(tick("2026-03-02T13:00:00Z")).cues == []
 
 
@@ -139,6 +139,6 @@ def test_a_decision_made_exactly_at_its_deadline_is_not_held(
     requested(engine, event)
     made = engine.apply(event("decision.made", "2026-03-02T13:00:00Z", decision="d1"))
     assert made.cues == []
-    assert made.observations == [Observation("decision_latency_seconds", "beta", 10_800)]
+    assert made.observations == [Observation(Measure.DECISION_LATENCY, "beta", 10_800)]
     assert engine.apply(tick("2026-03-02T13:00:00Z")).cues == []
     assert engine.state.decisions == {}

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from conductor.core import EnsembleEngine
+from conductor.core.rules.retire import suggested
 from schemas import Cue, Event, Score
 
 ScoreOf = Callable[..., Score]
@@ -76,7 +77,7 @@ def test_retire_is_suggested_once_and_again_only_after_life_returned(
     assert len(assess(engine, event, 3, 1, 1)) == 1
     assert assess(engine, event, 4, 1, 1) == [], "still lifeless: no second cue"
     assert assess(engine, event, 5, 4, 4) == []
-    assert engine.state.retire_suggested == set()
+    assert suggested(engine.state) == set()
     assert assess(engine, event, 6, 1, 1) == []
     assert assess(engine, event, 7, 1, 1) == []
     assert rows(assess(engine, event, 8, 1, 1)) == [

@@ -61,9 +61,10 @@ def test_the_wip_cue_comes_once_per_crossing(
     assert complete(engine, event, "t1", "2026-03-02T10:00:00Z") == []
     assert start(engine, event, "t5", "2026-03-02T10:10:00Z") == [], "still over: 4 > 2"
     assert complete(engine, event, "t2", "2026-03-02T11:00:00Z") == []
-    assert engine.state.over_wip == {"alpha"}, "t3, t4, t5 in progress: still over the limit"
+    over = engine.state.latched["tempo"]
+    assert over == {"alpha"}, "t3, t4, t5 in progress: still over the limit"
     assert complete(engine, event, "t3", "2026-03-02T11:10:00Z") == []
-    assert engine.state.over_wip == set(), "t4, t5 in progress: back at the limit"
+    assert over == set(), "t4, t5 in progress: back at the limit"
     again = start(engine, event, "t6", "2026-03-02T12:10:00Z")
     assert rows(again) == [
         ("tempo", "section:alpha", "alpha", "2026-03-02T12:10:00Z", "warn", "start-t6"),

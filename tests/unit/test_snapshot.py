@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from conductor.core import EnsembleEngine, EnsembleState, tick_for
+from conductor.core import EnsembleEngine, tick_for
 from conductor.core.ensembles import Ensembles
 from conductor.core.rehearsal import publication_at_start
 from conductor.io.eventlog import BadLine, read_events
@@ -56,7 +56,7 @@ def test_snapshot_bytes_equal_the_json_of_to_dict() -> None:
 def test_a_snapshot_restores_the_same_state() -> None:
     engines = folded().engines
     data = orjson.loads(state_json({"ensembles": {"harbor": engines["harbor"].state}}))
-    restored = EnsembleEngine(EnsembleState.from_dict(data["ensembles"]["harbor"]))
+    restored = EnsembleEngine.restore(data["ensembles"]["harbor"])
     assert restored.state.to_dict() == engines["harbor"].state.to_dict()
 
 

@@ -1,0 +1,52 @@
+"""The score's own deadlines: the moment it begins and each cycle boundary. The rules answer
+them through their `on_start` and `on_cycle` hooks, in their order."""
+
+from enum import StrEnum
+
+from conductor.core.effects import Effect, Timer
+from conductor.core.hooks import NOTHING, Deadline, Effects
+from conductor.core.plan import Plan
+from conductor.core.rules import registry
+from conductor.core.state import EnsembleState
+
+
+class RhythmDeadline(StrEnum):
+    START = "start"
+    CYCLE = "cycle"
+
+
+def schedule_start(state: EnsembleState, plan: Plan) -> Effects:
+    """On publication or revision: start now if the score has begun, else at its `starts`."""
+    if state.now >= plan.start:
+        return start(state, plan, None)
+    return (Timer(at=plan.start, kind=RhythmDeadline.START),)
+
+
+def start(state: EnsembleState, plan: Plan, timer: Timer | None) -> Effects:
+    revision = state.started
+    state.started = True
+    effects: list[Effect] = []
+    for hook in registry().on_start:
+        effects += hook(state, plan, revision)
+    index = max(state.cycles_checked + 1, plan.first_boundary_from(state.now))
+    effects.append(Timer(at=plan.boundary(index), kind=RhythmDeadline.CYCLE, stamp=index))
+    return effects
+
+
+def cycle_boundary(state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
+    """Each cycle: the rules' checks (pace, milestones behind, critical path, commitments)."""
+    index = timer.stamp
+    state.cycles_checked = index
+    if all(milestone_id in state.reached for milestone_id in plan.milestones):
+        return NOTHING
+    effects: list[Effect] = []
+    for hook in registry().on_cycle:
+        effects += hook(state, plan, index)
+    effects.append(Timer(at=plan.boundary(index + 1), kind=RhythmDeadline.CYCLE, stamp=index + 1))
+    return effects
+
+
+DEADLINES: dict[StrEnum, Deadline] = {
+    RhythmDeadline.START: Deadline(start, from_score=True),
+    RhythmDeadline.CYCLE: Deadline(cycle_boundary, from_score=True),
+}
