@@ -20,11 +20,10 @@ from conductor.core import rhythm
 from conductor.core.cues import build_cue, draft_id
 from conductor.core.effects import CueDraft, Effect, Observation, Timer
 from conductor.core.handlers import HANDLERS
-from conductor.core.hooks import Deadline
 from conductor.core.outcome import Outcome
 from conductor.core.plan import Plan
 from conductor.core.problem import Problem
-from conductor.core.rules import budget, registry
+from conductor.core.rules import Deadline, budget, deadlines_of, registry
 from conductor.core.state import EnsembleState, TimerEntry
 from conductor.core.timeutil import to_datetime, to_epoch
 from schemas import Cue, CueKind, Score
@@ -39,14 +38,17 @@ def unpublished(ensemble: str) -> Problem:
 
 
 @cache
+def _timers() -> tuple[dict[str, Deadline], dict[str, StrEnum]]:
+    return deadlines_of((rhythm.RHYTHM, *registry().rules))
+
+
 def deadlines() -> dict[str, Deadline]:
     """Every kind of timer: the score's rhythm and each rule's own."""
-    return {**{kind.value: d for kind, d in rhythm.DEADLINES.items()}, **registry().deadlines}
+    return _timers()[0]
 
 
-@cache
 def deadline_kinds() -> dict[str, StrEnum]:
-    return {**{kind.value: kind for kind in rhythm.DEADLINES}, **registry().kinds}
+    return _timers()[1]
 
 
 class EnsembleEngine:
@@ -114,10 +116,10 @@ class EnsembleEngine:
         if measured is not None:
             if measured:
                 self.observations.extend(measured)
-            hooks = self._on_event.get(kind)
-            if hooks is not None:
-                for hook in hooks:
-                    self._apply_effects(hook(state, plan, event, at))
+            rules = self._on_event.get(kind)
+            if rules is not None:
+                for rule in rules:
+                    self._apply_effects(rule.on_event(state, plan, event, at))
             if scored:
                 self._apply_effects(rhythm.schedule_start(state, plan))
         state.seen.add(event_id)
@@ -190,7 +192,7 @@ class EnsembleEngine:
                 continue
             if entry[0] > state.now:
                 state.now = entry[0]
-            self._apply_effects(deadline.handler(state, self.plan, entry[3]))
+            self._apply_effects(deadline.rule.on_deadline(state, self.plan, entry[3]))
 
 
 def tick_for(ensemble: str, at: datetime) -> ClockTick:

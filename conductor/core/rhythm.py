@@ -4,7 +4,7 @@ them through their `on_start` and `on_cycle` hooks, in their order."""
 from enum import StrEnum
 
 from conductor.core.effects import Effect, Timer
-from conductor.core.hooks import NOTHING, Deadline, Effects
+from conductor.core.hooks import NOTHING, Effects, Rule
 from conductor.core.plan import Plan
 from conductor.core.rules import registry
 from conductor.core.state import EnsembleState
@@ -26,8 +26,8 @@ def start(state: EnsembleState, plan: Plan, timer: Timer | None) -> Effects:
     revision = state.started
     state.started = True
     effects: list[Effect] = []
-    for hook in registry().on_start:
-        effects += hook(state, plan, revision)
+    for rule in registry().rules:
+        effects += rule.on_start(state, plan, revision)
     index = max(state.cycles_checked + 1, plan.first_boundary_from(state.now))
     effects.append(Timer(at=plan.boundary(index), kind=RhythmDeadline.CYCLE, stamp=index))
     return effects
@@ -40,13 +40,24 @@ def cycle_boundary(state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
     if all(milestone_id in state.reached for milestone_id in plan.milestones):
         return NOTHING
     effects: list[Effect] = []
-    for hook in registry().on_cycle:
-        effects += hook(state, plan, index)
+    for rule in registry().rules:
+        effects += rule.on_cycle(state, plan, index)
     effects.append(Timer(at=plan.boundary(index + 1), kind=RhythmDeadline.CYCLE, stamp=index + 1))
     return effects
 
 
-DEADLINES: dict[StrEnum, Deadline] = {
-    RhythmDeadline.START: Deadline(start, from_score=True),
-    RhythmDeadline.CYCLE: Deadline(cycle_boundary, from_score=True),
-}
+class Rhythm(Rule):
+    """Not a cue rule: the keeper of the score's own two deadlines."""
+
+    def on_deadline(self, state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
+        if timer.kind is RhythmDeadline.START:
+            return start(state, plan, timer)
+        return cycle_boundary(state, plan, timer)
+
+
+RHYTHM = Rhythm(
+    name="rhythm",
+    kinds=(),
+    order=0,
+    deadlines={RhythmDeadline.START: True, RhythmDeadline.CYCLE: True},
+)

@@ -11,16 +11,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from conductor.core.hooks import CycleHook, Deadline, EventHook, Rule, StartHook
+from conductor.core.hooks import Rule
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Who handles one kind of timer, and whether a revision of the score replaces it."""
+
+    rule: Rule
+    from_score: bool
 
 
 @dataclass(frozen=True)
 class Registry:
     rules: tuple[Rule, ...]
     """In their `order`."""
-    on_event: dict[str, tuple[EventHook, ...]]
-    on_start: tuple[StartHook, ...]
-    on_cycle: tuple[CycleHook, ...]
+    on_event: dict[str, tuple[Rule, ...]]
     deadlines: dict[str, Deadline]
     kinds: dict[str, StrEnum]
     """Each deadline kind's name and enum member (a restored state gives names back)."""
@@ -31,25 +37,32 @@ def rule_modules() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(package.__path__))
 
 
-@cache
-def registry() -> Registry:
-    found = [importlib.import_module(f"{__name__}.{name}").RULE for name in rule_modules()]
-    rules = tuple(sorted(found, key=lambda rule: rule.order))
-    on_event: dict[str, list[EventHook]] = {}
+def deadlines_of(rules: tuple[Rule, ...]) -> tuple[dict[str, Deadline], dict[str, StrEnum]]:
+    """Per kind of timer (its name): who handles it, and its enum member."""
     deadlines: dict[str, Deadline] = {}
     kinds: dict[str, StrEnum] = {}
     for rule in rules:
-        for event_type, hook in rule.on_event.items():
-            on_event.setdefault(event_type, []).append(hook)
-        for kind, deadline in rule.deadlines.items():
+        for kind, from_score in rule.deadlines.items():
             assert kind.value not in deadlines, f"deadline kind {kind.value!r} declared twice"
-            deadlines[kind.value] = deadline
+            deadlines[kind.value] = Deadline(rule, from_score)
             kinds[kind.value] = kind
+    return deadlines, kinds
+
+
+@cache
+def registry() -> Registry:
+    found: list[Rule] = [
+        importlib.import_module(f"{__name__}.{name}").RULE for name in rule_modules()
+    ]
+    rules = tuple(sorted(found, key=lambda rule: rule.order))
+    on_event: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for event_type in rule.events:
+            on_event.setdefault(event_type, []).append(rule)
+    deadlines, kinds = deadlines_of(rules)
     return Registry(
         rules=rules,
-        on_event={event_type: tuple(hooks) for event_type, hooks in on_event.items()},
-        on_start=tuple(rule.on_start for rule in rules if rule.on_start is not None),
-        on_cycle=tuple(rule.on_cycle for rule in rules if rule.on_cycle is not None),
+        on_event={event_type: tuple(found) for event_type, found in on_event.items()},
         deadlines=deadlines,
         kinds=kinds,
     )

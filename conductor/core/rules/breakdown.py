@@ -19,7 +19,7 @@ def in_breakdown(state: EnsembleState) -> set[str]:
     return state.latched.get(NAME, set())
 
 
-def check_commitments(state: EnsembleState, plan: Plan, index: int) -> Effects:
+def check_commitments(state: EnsembleState, plan: Plan) -> Effects:
     """A commitment exactly at its confidence is not in breakdown: the team committed to
     meeting it with that probability, and the forecast says it still does."""
     drafts = []
@@ -51,4 +51,9 @@ def check_commitments(state: EnsembleState, plan: Plan, index: int) -> Effects:
     return drafts
 
 
-RULE = Rule(name=NAME, kinds=(CueKind.BREAKDOWN,), order=50, on_cycle=check_commitments)
+class Breakdown(Rule):
+    def on_cycle(self, state: EnsembleState, plan: Plan, index: int) -> Effects:
+        return check_commitments(state, plan)
+
+
+RULE = Breakdown(name=NAME, kinds=(CueKind.BREAKDOWN,), order=50)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from conductor.core.cues import draft_id
 from conductor.core.effects import CueDraft, Timer
-from conductor.core.hooks import NOTHING, Deadline, Effects, Rule
+from conductor.core.hooks import NOTHING, Effects, Rule
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState, PendingCue
 from schemas import CueKind, Severity
@@ -73,9 +73,11 @@ def send_digest(state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
     return (draft,)
 
 
-RULE = Rule(
-    name="budget",
-    kinds=(CueKind.DIGEST,),
-    order=90,
-    deadlines={BudgetDeadline.DIGEST: Deadline(send_digest)},
+class Budget(Rule):
+    def on_deadline(self, state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
+        return send_digest(state, plan, timer)
+
+
+RULE = Budget(
+    name="budget", kinds=(CueKind.DIGEST,), order=90, deadlines={BudgetDeadline.DIGEST: False}
 )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from conductor.core.causes import score_cause
 from conductor.core.effects import CueDraft, Effect, Timer
-from conductor.core.hooks import Deadline, Effects, Rule
+from conductor.core.hooks import Effects, Rule
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
 from schemas import CueKind, Severity
@@ -134,17 +134,19 @@ def recipients(state: EnsembleState, plan: Plan, cadence_id: str) -> list[str]:
     return [f"ensemble:{state.ensemble}"]
 
 
-def _at_start(state: EnsembleState, plan: Plan, revision: bool) -> Effects:
-    return schedule_from(state, plan, revision)
+class Cadences(Rule):
+    def on_start(self, state: EnsembleState, plan: Plan, revision: bool) -> Effects:
+        return schedule_from(state, plan, revision)
+
+    def on_deadline(self, state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
+        if timer.kind is CadenceDeadline.REMIND:
+            return remind(state, plan, timer)
+        return check_missed(state, plan, timer)
 
 
-RULE = Rule(
+RULE = Cadences(
     name="cadence",
     kinds=(CueKind.CADENCE, CueKind.CADENCE_MISSED),
     order=20,
-    on_start=_at_start,
-    deadlines={
-        CadenceDeadline.REMIND: Deadline(remind, from_score=True),
-        CadenceDeadline.MISSED: Deadline(check_missed, from_score=True),
-    },
+    deadlines={CadenceDeadline.REMIND: True, CadenceDeadline.MISSED: True},
 )

@@ -8,7 +8,7 @@ from conductor.core.latch import is_latched, latch
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
 from schemas import CueKind, Severity
-from schemas import events as ev
+from schemas.events import Event
 
 NAME = "entry"
 
@@ -49,18 +49,13 @@ def entered(state: EnsembleState) -> set[str]:
     return state.latched.get(NAME, set())
 
 
-def _at_start(state: EnsembleState, plan: Plan, revision: bool) -> Effects:
-    return enter_ready(state, plan, progress_causes(state))
+class Entry(Rule):
+    def on_start(self, state: EnsembleState, plan: Plan, revision: bool) -> Effects:
+        return enter_ready(state, plan, progress_causes(state))
+
+    def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
+        """A milestone reached may be the last dependency of others."""
+        return enter_ready(state, plan, (event.id,)) if state.started else NOTHING
 
 
-def _reached(state: EnsembleState, plan: Plan, event: ev.MilestoneReached, at: int) -> Effects:
-    return enter_ready(state, plan, (event.id,)) if state.started else NOTHING
-
-
-RULE = Rule(
-    name=NAME,
-    kinds=(CueKind.ENTRY,),
-    order=10,
-    on_event={"milestone.reached": _reached},
-    on_start=_at_start,
-)
+RULE = Entry(name=NAME, kinds=(CueKind.ENTRY,), order=10, events=("milestone.reached",))

@@ -11,7 +11,7 @@ from conductor.core.measures import done_share, planned_share, remaining
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
 from schemas import CueKind, Severity
-from schemas import events as ev
+from schemas.events import Event, MilestoneReached
 
 NAME = "focus-shift"
 """Its latch holds the milestones cued as behind plan."""
@@ -118,31 +118,25 @@ def _busiest_other(state: EnsembleState, section: str, milestone_id: str) -> str
     return f"'{max(counts, key=lambda m: (counts[m], m))}'"
 
 
-def _at_start(state: EnsembleState, plan: Plan, revision: bool) -> Effects:
-    state.critical_path = critical_path(state, plan)
-    return NOTHING
+class FocusShift(Rule):
+    def on_start(self, state: EnsembleState, plan: Plan, revision: bool) -> Effects:
+        state.critical_path = critical_path(state, plan)
+        return NOTHING
+
+    def on_cycle(self, state: EnsembleState, plan: Plan, index: int) -> Effects:
+        drafts: list[Effect] = []
+        for milestone_id in plan.order:
+            draft = _check_behind(state, plan, milestone_id)
+            if draft is not None:
+                drafts.append(draft)
+        drafts += check_critical_path(state, plan)
+        return drafts
+
+    def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
+        """A milestone reached is no longer behind, and the critical path may move."""
+        if isinstance(event, MilestoneReached):
+            release(state, NAME, event.data.milestone)
+        return check_critical_path(state, plan) if state.started else NOTHING
 
 
-def _at_cycle(state: EnsembleState, plan: Plan, index: int) -> Effects:
-    drafts: list[Effect] = []
-    for milestone_id in plan.order:
-        draft = _check_behind(state, plan, milestone_id)
-        if draft is not None:
-            drafts.append(draft)
-    drafts += check_critical_path(state, plan)
-    return drafts
-
-
-def _reached(state: EnsembleState, plan: Plan, event: ev.MilestoneReached, at: int) -> Effects:
-    release(state, NAME, event.data.milestone)
-    return check_critical_path(state, plan) if state.started else NOTHING
-
-
-RULE = Rule(
-    name=NAME,
-    kinds=(CueKind.FOCUS_SHIFT,),
-    order=40,
-    on_event={"milestone.reached": _reached},
-    on_start=_at_start,
-    on_cycle=_at_cycle,
-)
+RULE = FocusShift(name=NAME, kinds=(CueKind.FOCUS_SHIFT,), order=40, events=("milestone.reached",))

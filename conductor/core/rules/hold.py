@@ -5,27 +5,16 @@ from datetime import datetime
 from enum import StrEnum
 
 from conductor.core.effects import CueDraft, Timer
-from conductor.core.hooks import NOTHING, Deadline, Effects, Rule
+from conductor.core.hooks import NOTHING, Effects, Rule
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
 from schemas import CueKind, Severity
-from schemas import events as ev
+from schemas.events import DecisionRequested, Event, TaskBlocked
 
 
 class HoldDeadline(StrEnum):
     TASK = "hold-task"
     DECISION = "hold-decision"
-
-
-def _blocked(state: EnsembleState, plan: Plan, event: ev.TaskBlocked, at: int) -> Effects:
-    return (
-        Timer(at=at + plan.blocker_hold, kind=HoldDeadline.TASK, subject=event.data.task, stamp=at),
-    )
-
-
-def _requested(state: EnsembleState, plan: Plan, event: ev.DecisionRequested, at: int) -> Effects:
-    due = at + plan.decision_latency
-    return (Timer(at=due, kind=HoldDeadline.DECISION, subject=event.data.decision, stamp=at),)
 
 
 def hold_task(state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
@@ -87,13 +76,28 @@ def _hours(duration: int) -> str:
     return "1 hour" if hours == 1 else f"{hours:g} hours"
 
 
-RULE = Rule(
+class Holds(Rule):
+    def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
+        """A task blocked, or a decision requested: its hold falls due at once."""
+        if isinstance(event, TaskBlocked):
+            due, kind, subject = at + plan.blocker_hold, HoldDeadline.TASK, event.data.task
+        elif isinstance(event, DecisionRequested):
+            due, kind = at + plan.decision_latency, HoldDeadline.DECISION
+            subject = event.data.decision
+        else:
+            return NOTHING
+        return (Timer(at=due, kind=kind, subject=subject, stamp=at),)
+
+    def on_deadline(self, state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
+        if timer.kind is HoldDeadline.TASK:
+            return hold_task(state, plan, timer)
+        return hold_decision(state, plan, timer)
+
+
+RULE = Holds(
     name="hold",
     kinds=(CueKind.HOLD,),
     order=70,
-    on_event={"task.blocked": _blocked, "decision.requested": _requested},
-    deadlines={
-        HoldDeadline.TASK: Deadline(hold_task),
-        HoldDeadline.DECISION: Deadline(hold_decision),
-    },
+    events=("task.blocked", "decision.requested"),
+    deadlines={HoldDeadline.TASK: False, HoldDeadline.DECISION: False},
 )

@@ -7,7 +7,7 @@ from conductor.core.latch import is_latched, latch, release
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
 from schemas import CueKind, Severity
-from schemas import events as ev
+from schemas.events import Event, ExperimentAssessed
 
 NAME = "retire"
 """Its latch holds the experiments suggested for retirement."""
@@ -20,7 +20,7 @@ def suggested(state: EnsembleState) -> set[str]:
     return state.latched.get(NAME, set())
 
 
-def _assessed(state: EnsembleState, plan: Plan, event: ev.ExperimentAssessed, at: int) -> Effects:
+def _assessed(state: EnsembleState, event: ExperimentAssessed) -> Effects:
     experiment = event.data.experiment
     recent = state.assessments[experiment]
     lifeless = len(recent) == 3 and all(
@@ -49,9 +49,9 @@ def _assessed(state: EnsembleState, plan: Plan, event: ev.ExperimentAssessed, at
     return (draft,)
 
 
-RULE = Rule(
-    name=NAME,
-    kinds=(CueKind.RETIRE,),
-    order=60,
-    on_event={"experiment.assessed": _assessed},
-)
+class Retire(Rule):
+    def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
+        return _assessed(state, event) if isinstance(event, ExperimentAssessed) else NOTHING
+
+
+RULE = Retire(name=NAME, kinds=(CueKind.RETIRE,), order=60, events=("experiment.assessed",))

@@ -10,13 +10,13 @@ from conductor.core.measures import remaining, throughput
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
 from schemas import CueKind, Severity
-from schemas import events as ev
+from schemas.events import Event, TaskStarted
 
 NAME = "tempo"
 """Its latch holds the sections over their WIP limit."""
 
 
-def _started(state: EnsembleState, plan: Plan, event: ev.TaskStarted, at: int) -> Effects:
+def _started(state: EnsembleState, plan: Plan, event: TaskStarted) -> Effects:
     section = plan.milestones[event.data.milestone].section
     limit = plan.wip_limit.get(section)
     wip = state.wip[section]
@@ -45,26 +45,6 @@ def _release_within_limits(state: EnsembleState, plan: Plan) -> None:
         wip = state.wip.get(section, 0)
         if wip <= plan.wip_limit.get(section, wip):
             release(state, NAME, section)
-
-
-def _completed(state: EnsembleState, plan: Plan, event: ev.TaskCompleted, at: int) -> Effects:
-    _release_within_limits(state, plan)
-    return NOTHING
-
-
-def _at_start(state: EnsembleState, plan: Plan, revision: bool) -> Effects:
-    if revision:
-        _release_within_limits(state, plan)
-    return NOTHING
-
-
-def _at_cycle(state: EnsembleState, plan: Plan, index: int) -> Effects:
-    drafts = []
-    for section in plan.sections:
-        draft = _check_pace(state, plan, section, index)
-        if draft is not None:
-            drafts.append(draft)
-    return drafts
 
 
 def _check_pace(state: EnsembleState, plan: Plan, section: str, index: int) -> CueDraft | None:
@@ -98,11 +78,25 @@ def _check_pace(state: EnsembleState, plan: Plan, section: str, index: int) -> C
     )
 
 
-RULE = Rule(
-    name=NAME,
-    kinds=(CueKind.TEMPO,),
-    order=30,
-    on_event={"task.started": _started, "task.completed": _completed},
-    on_start=_at_start,
-    on_cycle=_at_cycle,
-)
+class Tempo(Rule):
+    def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
+        if isinstance(event, TaskStarted):
+            return _started(state, plan, event)
+        _release_within_limits(state, plan)  # a task completed
+        return NOTHING
+
+    def on_start(self, state: EnsembleState, plan: Plan, revision: bool) -> Effects:
+        if revision:
+            _release_within_limits(state, plan)
+        return NOTHING
+
+    def on_cycle(self, state: EnsembleState, plan: Plan, index: int) -> Effects:
+        drafts = []
+        for section in plan.sections:
+            draft = _check_pace(state, plan, section, index)
+            if draft is not None:
+                drafts.append(draft)
+        return drafts
+
+
+RULE = Tempo(name=NAME, kinds=(CueKind.TEMPO,), order=30, events=("task.started", "task.completed"))
