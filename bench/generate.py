@@ -4,7 +4,7 @@ import heapq
 from collections.abc import Iterator
 from pathlib import Path
 
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.scorefile import load_score
 from conductor.rehearsal.simulate import Pace, simulate_team
 from schemas import Event, Score

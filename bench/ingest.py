@@ -26,7 +26,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from bench.results import core_build
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.scorefile import load_score
 from conductor.metrics.registry import build_metrics
 from conductor.runtime.live import LiveRuntime

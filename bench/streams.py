@@ -24,7 +24,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.results import core_build
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.scorefile import load_score
 from conductor.rehearsal.simulate import simulate_team
 from streams.publish import Message, publish

@@ -10,7 +10,6 @@ import time
 import weakref
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,8 +19,10 @@ from faust.transport.consumer import Consumer
 from faust.types import EventT, StreamT
 from faust.types.tuples import TP
 
-from conductor.core import EnsembleEngine, Outcome, Problem, tick_for
 from conductor.io.modeljson import model_json
+from conductor.session.clock import now_of
+from conductor.session.ensembles import Session
+from conductor.session.ticks import due_tick
 from schemas import Cue
 from streams.config import WorkerConfig, parse_store
 from streams.cuebatches import CueBatches
@@ -111,15 +112,18 @@ class ConductorApp:
             key_type=bytes,  # bytes types make Faust use the raw codec both ways
             value_type=bytes,
         )
+        self.session = Session(config.min_group_size)
         self.live = LiveEngines()
+        """Per ensemble of this worker's partitions: its engine (the session's) and what its
+        next snapshot must cover."""
         self._snapshots: set[asyncio.Future[None]] = set()
         """Snapshots under way (held here: the event loop keeps only weak references)."""
         self._crashing: asyncio.Future[None] | None = None
         self.policy = SnapshotPolicy(config.snapshot_every, config.snapshot_after)
-        self.metrics = WorkerMetrics(self.app, names.events)
+        self.metrics = WorkerMetrics(self.app, names.events, self.session)
         self.app.agent(self.events, name="conduct")(self._conduct)
         self.app.timer(config.tick_interval, name="tick")(self._tick)
-        self.app.page("/metrics")(self.metrics.handler(self._engines))
+        self.app.page("/metrics")(self.metrics.handler())
         self.app.on_partitions_revoked.connect(self._on_revoked)
         rewind_uncommitted(cast(Consumer, self.app.consumer))
 
@@ -133,18 +137,21 @@ class ConductorApp:
         self.metrics.seen(message.partition, message.offset)
         checked = check(message.key, event.value)
         if isinstance(checked, str):
-            self.metrics.record(None, Outcome("", rejection=Problem("(message)", checked)))
+            self.metrics.invalid()
             await self._reject(event, checked)
             return
-        live = self._live(checked.ensemble, message.partition)
-        outcome = live.engine.apply(checked)
-        self.metrics.record(live.engine, outcome)
+        ensemble = checked.ensemble
+        live = self._restored(ensemble, message.partition)
+        outcome = self.session.apply(checked)
+        self.metrics.record(ensemble, outcome)
         if outcome.rejection is not None:
             await self._reject(event, str(outcome.rejection))
             return
         if outcome.duplicate:
             event.ack()
             return
+        if live is None:  # its score was just published
+            live = self.live.add(ensemble, Live(self.session.engines[ensemble], message.partition))
         if outcome.cues:
             self._send_cues(live, outcome.cues)
         live.pending.append(event)
@@ -157,18 +164,20 @@ class ConductorApp:
                 await asyncio.wait(self._snapshots, return_when=asyncio.FIRST_COMPLETED)
         self._maybe_tick(live)  # a clock far ahead catches up tick by tick, not per second
 
-    def _live(self, ensemble: str, partition: int) -> Live:
+    def _restored(self, ensemble: str, partition: int) -> Live | None:
+        """The ensemble on this worker, restored from its snapshot if it has one here."""
         live = self.live.get(ensemble)
         if live is None:
             raw = self.table.get(head_key(ensemble))
-            live = (
-                restore(raw, self.table.get)
-                if raw is not None
-                else Live(EnsembleEngine.new(ensemble), partition)
-            )
+            if raw is None:
+                return None
+            live = self._adopt(ensemble, restore(raw, self.table.get))
             live.partition = partition
-            self.live.add(ensemble, live)
         return live
+
+    def _adopt(self, ensemble: str, live: Live) -> Live:
+        self.session.adopt(live.engine)
+        return self.live.add(ensemble, live)
 
     def _send_cues(self, live: Live, cues: list[Cue]) -> None:
         """Hand the cues to their batches; the snapshot waits until the broker has them."""
@@ -273,14 +282,12 @@ class ConductorApp:
         """
         deadline = live.engine.next_deadline()
         if deadline is None or (live.ticked is not None and deadline <= live.ticked):
-            return
-        now = self.config.clock.now(live.engine)
-        if deadline < now:
-            ensemble = live.engine.state.ensemble
-            tick = tick_for(ensemble, now - timedelta(seconds=1))
+            return  # the tick in flight fires it
+        tick = due_tick(live.engine, now_of(self.config.clock, live.engine))
+        if tick is not None:
             # Not awaited: a tick lost in a crash is appended again, as the next owner's
             # engine still has the deadline.
-            self.events.send_soon(key=ensemble.encode(), value=model_json(tick))
+            self.events.send_soon(key=tick.ensemble.encode(), value=model_json(tick))
             live.ticked = tick.occurred_at
 
     def _load_quiet_ensembles(self) -> None:
@@ -292,10 +299,7 @@ class ConductorApp:
                 continue
             head = self.table[key]
             if head_partition(head) in mine:
-                self.live.add(ensemble, restore(head, self.table.get))
-
-    def _engines(self) -> list[EnsembleEngine]:
-        return [live.engine for live in self.live.by_ensemble.values()]
+                self._adopt(ensemble, restore(head, self.table.get))
 
     def assigned_partitions(self) -> set[int]:
         assignment: set[TP] = self.app.consumer.assignment()
@@ -304,7 +308,10 @@ class ConductorApp:
     def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         (revoked,) = args  # the set of revoked topic partitions
         topic = self.events.get_topic_name()
-        self.live.drop_partitions({tp.partition for tp in revoked if tp.topic == topic})
+        for ensemble in self.live.drop_partitions(
+            {tp.partition for tp in revoked if tp.topic == topic}
+        ):
+            self.session.forget(ensemble)
 
 
 def _datadir(directory: Path | None) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streams.clock import Clock, WallClock
+from conductor.metrics.rollup import DEFAULT_MIN_GROUP_SIZE
+from conductor.session.clock import Timekeeper, WallClock
 from streams.topics import DEFAULT_PREFIX, TopicNames
 
 
@@ -53,9 +54,11 @@ class WorkerConfig:
     store: str = "memory://"
     web_host: str = "127.0.0.1"
     web_port: int = 6066
-    clock: Clock = field(default_factory=WallClock)
+    clock: Timekeeper = field(default_factory=WallClock)
     tick_interval: float = 1.0
     snapshot_every: int = 200
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    """Smaller sections are rolled up into the ensemble in metrics (as in the embedded runtime)."""
     snapshot_after: float = 1.0
     standby_replicas: int = 1
     timeouts: Timeouts = field(default_factory=Timeouts)

@@ -95,8 +95,10 @@ class LiveEngines:
         self.by_ensemble[ensemble] = live
         return live
 
-    def drop_partitions(self, partitions: set[int]) -> None:
-        """Forget revoked partitions; their unsnapshotted events go to the next owner."""
-        for ensemble, live in list(self.by_ensemble.items()):
-            if live.partition in partitions:
-                del self.by_ensemble[ensemble]
+    def drop_partitions(self, partitions: set[int]) -> list[str]:
+        """Forget revoked partitions (their unsnapshotted events go to the next owner);
+        returns the ensembles forgotten."""
+        dropped = [name for name, live in self.by_ensemble.items() if live.partition in partitions]
+        for ensemble in dropped:
+            del self.by_ensemble[ensemble]
+        return dropped

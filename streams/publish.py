@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.eventlog import BadLine, read_events
 from schemas import Event, Score
 from streams.topics import bootstrap

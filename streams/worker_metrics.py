@@ -2,10 +2,11 @@
 Kafka worker can tell (consumer lag per partition, dead-lettered messages).
 
 Everything lives in a registry of the worker's own (never the process-global default one).
-Tempo and alignment figures are computed from the live engines when Prometheus scrapes.
+Tempo and alignment figures are computed from the session's engines when Prometheus scrapes,
+with small sections rolled up as `--min-group-size` says (as in the embedded runtime).
 """
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import faust
 from faust.types.tuples import TP
@@ -14,12 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from conductor.core import EnsembleEngine, Outcome
-from conductor.core.figures import figures
+from conductor.core import Outcome
 from conductor.metrics.catalogue import WHOLE
-from conductor.metrics.instrument import publish_figures, record_outcome
 from conductor.metrics.registry import build_metrics
-from conductor.metrics.rollup import Rollup
+from conductor.session.ensembles import Session
 
 DEAD_LETTERS = "conductor_worker_deadletter_total"
 CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
@@ -53,10 +52,10 @@ class _LagCollector(Collector):
 
 
 class WorkerMetrics:
-    def __init__(self, app: faust.App, events_topic: str) -> None:
+    def __init__(self, app: faust.App, events_topic: str, session: Session) -> None:
         self.registry = CollectorRegistry()
         self.catalogue = build_metrics(self.registry)
-        self._rollups: dict[str, tuple[int, Rollup]] = {}
+        self.session = session
         self._offsets: dict[int, int] = {}
         self._dead_letters = Counter(
             DEAD_LETTERS.removesuffix("_total"),
@@ -65,28 +64,13 @@ class WorkerMetrics:
         )
         self.registry.register(_LagCollector(app, events_topic, self._offsets))
 
-    def record(self, engine: EnsembleEngine | None, outcome: Outcome) -> None:
-        """Count an event's outcome; `engine` is None for messages that are no event at all."""
-        if engine is None or not engine.has_score:
-            record_outcome(self.catalogue, None, WHOLE, outcome)
-            return
-        record_outcome(self.catalogue, self._rollup(engine), engine.state.ensemble, outcome)
+    def record(self, ensemble: str, outcome: Outcome) -> None:
+        """Count an event's outcome (under its ensemble once it has a score)."""
+        self.session.record(self.catalogue, ensemble, outcome)
 
-    def publish_figures(self, engines: Iterable[EnsembleEngine]) -> None:
-        for engine in engines:
-            if engine.has_score:
-                publish_figures(self.catalogue, self._rollup(engine), figures(engine))
-
-    def _rollup(self, engine: EnsembleEngine) -> Rollup:
-        """The score's rollup, rebuilt when a revision changes the score."""
-        generation = engine.state.generation
-        cached = self._rollups.get(engine.state.ensemble)
-        if cached is None or cached[0] != generation:
-            cached = self._rollups[engine.state.ensemble] = (
-                generation,
-                Rollup.of(engine.plan.score),
-            )
-        return cached[1]
+    def invalid(self) -> None:
+        """A message that is no event at all (it names no ensemble to count it under)."""
+        self.catalogue.events_rejected.inc(WHOLE)
 
     def seen(self, partition: int, offset: int) -> None:
         self._offsets[partition] = offset
@@ -94,13 +78,11 @@ class WorkerMetrics:
     def dead_lettered(self) -> None:
         self._dead_letters.inc()
 
-    def handler(
-        self, engines: Callable[[], Iterable[EnsembleEngine]]
-    ) -> Callable[[View, Request], Awaitable[Response]]:
+    def handler(self) -> Callable[[View, Request], Awaitable[Response]]:
         """The `/metrics` page for Faust's web server."""
 
         async def metrics(view: View, request: Request) -> Response:
-            self.publish_figures(engines())
+            self.session.publish_figures(self.catalogue)
             return view.bytes(generate_latest(self.registry), content_type=_CONTENT_TYPE)
 
         return metrics

@@ -31,6 +31,14 @@ def worker(
         str, typer.Option(help="wall, event (tick by event time), or a fixed ISO time")
     ] = "wall",
     snapshot_every: Annotated[int, typer.Option(help="events per state snapshot")] = 200,
+    min_group_size: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="CONDUCTOR_MIN_GROUP_SIZE",
+            help="smaller sections roll up into the ensemble in metrics",
+        ),
+    ] = 3,
     short_timeouts: Annotated[
         bool, typer.Option(help="short Faust session/rebalance timeouts (tests, one host)")
     ] = False,
@@ -44,12 +52,12 @@ def worker(
     loglevel: Annotated[str, typer.Option()] = "info",
 ) -> None:
     """Run a Kafka stream worker: fold conductor.events, send cues, dead-letter bad input."""
-    from streams.clock import parse_clock
+    from conductor.session.clock import parse_timekeeper
     from streams.config import Timeouts, WorkerConfig, parse_store
     from streams.run import run_worker
 
     try:
-        ticking = parse_clock(clock)
+        ticking = parse_timekeeper(clock)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--clock") from None
     try:
@@ -66,6 +74,7 @@ def worker(
         web_port=web_port,
         clock=ticking,
         snapshot_every=snapshot_every,
+        min_group_size=min_group_size,
         timeouts=Timeouts.short() if short_timeouts else Timeouts(),
         single_record_batches=single_record_batches,
     )

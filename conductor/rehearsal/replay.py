@@ -1,18 +1,60 @@
 """`conductor rehearse`: a recorded log through the core, reported as a table or JSON Lines."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
 from rich.console import Console
 
-from conductor.core.figures import figures
-from conductor.core.rehearsal import Rehearsal
+from conductor.core import Outcome
+from conductor.core.publication import publication_at_start
 from conductor.io.cuetable import cue_table
 from conductor.io.eventlog import BadLine, read_events
+from conductor.session.ensembles import Session
 from schemas import Cue, Score
 from schemas.events import Event
+
+
+@dataclass
+class Rehearsal:
+    """Feed validated events in log order, then `finish`; cues come out in time order, and
+    ensemble by ensemble at the same instant (so that a log folded in shards of ensembles
+    merges into the same order). The score is published at its `starts` unless the log
+    publishes it first."""
+
+    score: Score | None = None
+    session: Session = field(default_factory=Session)
+    cues: list[Cue] = field(default_factory=list)
+    rejected: list[Outcome] = field(default_factory=list)
+    latest: datetime | None = None
+    _published: bool = False
+
+    def feed(self, event: Event) -> Outcome:
+        if self.score is not None and not self._published and event.ensemble == self.score.ensemble:
+            self._published = True
+            if event.type != "score.published":
+                self._record(self.session.apply(publication_at_start(self.score)))
+        if self.latest is None or event.occurred_at > self.latest:
+            self.latest = event.occurred_at
+        outcome = self.session.apply(event)
+        self._record(outcome)
+        return outcome
+
+    def finish(self, until: datetime | None = None) -> list[Cue]:
+        """Tick through every deadline up to `until` (default: the newest event)."""
+        if self.score is not None and not self._published:
+            self._published = True
+            self._record(self.session.apply(publication_at_start(self.score)))
+        end = until or self.latest
+        if end is not None:
+            self.cues.extend(self.session.advance(end))
+        return sorted(self.cues, key=lambda cue: (cue.at, cue.ensemble))
+
+    def _record(self, outcome: Outcome) -> None:
+        self.cues.extend(outcome.cues)
+        if outcome.rejection is not None:
+            self.rejected.append(outcome)
 
 
 @dataclass
@@ -80,8 +122,7 @@ def fold_log(
 
 def score_figures(rehearsal: Rehearsal, score: Score) -> dict[str, Any] | None:
     """The figures of the score's ensemble, if the rehearsal gave it a score."""
-    engine = rehearsal.ensembles.engines.get(score.ensemble)
-    return figures(engine) if engine is not None and engine.has_score else None
+    return rehearsal.session.figures(score.ensemble)
 
 
 def summary(data: dict[str, Any] | None, rejected: int, cues: int) -> str:

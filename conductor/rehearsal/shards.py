@@ -17,10 +17,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from conductor.core.rehearsal import Rehearsal
 from conductor.errors import ConductorError
 from conductor.io.eventlog import read_events
-from conductor.rehearsal.replay import Printout, fold_log, score_figures, summary
+from conductor.rehearsal.replay import Printout, Rehearsal, fold_log, score_figures, summary
 from conductor.shards import line_shard, shard_of
 from schemas import Score
 

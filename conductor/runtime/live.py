@@ -12,30 +12,29 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
 
-from conductor.core import EnsembleEngine, Outcome, tick_for, unpublished
-from conductor.core.ensembles import Ensembles
-from conductor.core.figures import figures
-from conductor.core.rehearsal import publication_at_start
+from conductor.core import EnsembleEngine, Outcome
+from conductor.core.publication import publication_at_start
+from conductor.core.state import StateFormatError
 from conductor.core.timeutil import to_datetime
 from conductor.errors import Problem
 from conductor.io.eventlog import parse_event
 from conductor.io.modeljson import model_json
 from conductor.io.statejson import dumps as state_json
 from conductor.metrics.catalogue import WHOLE
-from conductor.metrics.instrument import publish_figures, record_outcome
 from conductor.metrics.registry import Metrics
-from conductor.metrics.rollup import Rollup
 from conductor.runtime.deadlines import DeadlineIndex
 from conductor.runtime.store import Entry, Rows, Store
 from conductor.runtime.writer import InlineWriter, LogWriter
-from conductor.session.clock import Clock
+from conductor.session.clock import Clock, now_of
+from conductor.session.ensembles import Session
+from conductor.session.ticks import due_tick
 from schemas import Score
-from schemas.events import ClockTick, Event, ScoreData, ScoreRevised
+from schemas.events import Event, ScoreData, ScoreRevised
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ class LiveRuntime:
         self.sinks = tuple(sinks)
         self.snapshot_every = snapshot_every
         self.min_group_size = min_group_size
-        self.ensembles = Ensembles()
+        self.session = Session(min_group_size)
         self.offset = 0
         """The offset of the newest entry folded and handed to the writer."""
         self.newest: datetime | None = None
@@ -111,41 +110,46 @@ class LiveRuntime:
         before that fail with the write they followed, and must not rebuild it again."""
         self._snapshot_at = 0
         self._pending: list[Entry] = []
-        self._rollups: dict[str, tuple[int, Rollup]] = {}
         self._deadlines = DeadlineIndex()
 
     # -- start ---------------------------------------------------------------------------
 
     def recover(self) -> int:
         """Rebuild state from the newest snapshot and the log after it; returns events replayed."""
-        self.ensembles = Ensembles()
+        self.session = Session(self.min_group_size)
         self.offset = self._snapshot_at = 0
         self.newest = None
         self._pending = []
         self._cue_seq = self.store.last_seq()
         snapshot = self.store.latest_snapshot()
         if snapshot is not None:
-            self._snapshot_at, data = snapshot
-            self._restore(orjson.loads(data))
+            try:
+                self._restore(orjson.loads(snapshot[1]))
+                self._snapshot_at = snapshot[0]
+            except StateFormatError as error:  # the log is the truth: replay it whole
+                logger.warning("snapshot at offset %d not used: %s", snapshot[0], error)
+                self.session = Session(self.min_group_size)
+                self.offset = 0
+                self.newest = None
         replayed = 0
         for pos, body in self.store.events_after(self.offset):
             event = parse_event(body)
             if isinstance(event, list):
                 raise ValueError(f"log entry {pos} no longer validates: {event}")
-            self.ensembles.apply(event)
+            self.session.apply(event)
             self._saw(event.occurred_at)
             self.offset = pos
             replayed += 1
-        engines = self.ensembles.engines.items()
+        engines = self.session.engines.items()
         self._deadlines = DeadlineIndex((name, e.next_deadline()) for name, e in engines)
         self.metrics.log_offset.set(self.offset)
         return replayed
 
     def publish_score(self, score: Score) -> BatchResult | None:
         """Publish the score as an event if the log does not already hold this version."""
-        engine = self.ensembles.engines.get(score.ensemble)
+        engine = self.session.engines.get(score.ensemble)
         event: Event
-        if engine is None or not engine.has_score:
+        if engine is None:
             event = publication_at_start(score)
         elif engine.state.score != score.model_dump(mode="json"):
             digest = hashlib.sha256(score.model_dump_json().encode()).hexdigest()[:16]
@@ -153,7 +157,7 @@ class LiveRuntime:
                 id=f"{score.score}:revised:{digest}",
                 type="score.revised",
                 ensemble=score.ensemble,
-                occurred_at=self.now(),
+                occurred_at=now_of(self.clock, engine),
                 source="conductor",
                 data=ScoreData(score=score),
             )
@@ -167,7 +171,8 @@ class LiveRuntime:
     # -- time ----------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        """The later of the newest event in the log and the clock."""
+        """The later of the newest event in the log and the clock (each ensemble's own time,
+        which its ticks follow, is the later of its newest event and the clock)."""
         wall = self.clock.now()
         return wall if self.newest is None or wall > self.newest else self.newest
 
@@ -175,40 +180,24 @@ class LiveRuntime:
         return self._deadlines.earliest()
 
     def tick(self) -> int:
-        """Append a `clock.tick` at every deadline the runtime's time has reached."""
+        """Append the `clock.tick`s due now (`conductor.session.ticks`)."""
         ticks = self._tick_due()
         self._flush()  # a failed write is the writer's callback's to handle
         return ticks
 
     def _tick_due(self) -> int:
-        """Fold a tick for every deadline reached; they join the pending entries."""
-        now = self.now()
+        """Fold the tick due for each ensemble whose deadline the clock passed; they join the
+        pending entries. (Ensembles are independent folds: ticking one after the other gives
+        each the same cues as ticking them interleaved.)"""
         ticks = 0
-        # Ensembles are independent folds: ticking one after the other (not interleaved by
-        # time) gives each the same cues.
-        for name in self._deadlines.take_due(now):
-            engine = self.ensembles.engines[name]
-            while (deadline := engine.next_deadline()) is not None and deadline <= now:
-                event = self._tick_event(engine, deadline)
-                if event.occurred_at > now:
-                    break  # fires with the ensemble's next event or a later tick
-                outcome = self._apply(event)
-                self._pending.append(self._entry(event, model_json(event), outcome))
+        for name in self._deadlines.take_due(self.clock.now()):
+            engine = self.session.engines[name]
+            while (tick := due_tick(engine, now_of(self.clock, engine))) is not None:
+                outcome = self._apply(tick)
+                self._pending.append(self._entry(tick, model_json(tick), outcome))
                 ticks += 1
             self._deadlines.note(name, engine.next_deadline())
         return ticks
-
-    @staticmethod
-    def _tick_event(engine: EnsembleEngine, deadline: datetime) -> ClockTick:
-        """The tick for a deadline: at the deadline, or, for a timer an older event set before
-        the ensemble's time, at that time; one second later while that tick id is taken (a
-        tick's id is its instant, and a duplicate would fire nothing)."""
-        at = max(deadline, to_datetime(engine.state.now))
-        event = tick_for(engine.state.ensemble, at)
-        while event.id in engine.state.seen:
-            at += timedelta(seconds=1)
-            event = tick_for(engine.state.ensemble, at)
-        return event
 
     # -- ingest --------------------------------------------------------------------------
 
@@ -273,17 +262,11 @@ class LiveRuntime:
         return BatchResult(results, appended=bool(self._pending), offset=self.offset)
 
     def _apply(self, event: Event) -> Outcome:
-        known = self.ensembles.engines.get(event.ensemble)
-        if known is None and event.type != "score.published":
-            # Do not create an engine (and a label value) for an ensemble nobody published.
-            outcome = Outcome(event.id, rejection=unpublished(event.ensemble))
-            record_outcome(self.metrics, None, WHOLE, outcome)
-            return outcome
-        outcome = self.ensembles.apply(event)
-        engine = self.ensembles.engines[event.ensemble]
-        self._deadlines.note(event.ensemble, engine.next_deadline())
-        rollup = self.rollup(engine)
-        record_outcome(self.metrics, rollup, event.ensemble if rollup else WHOLE, outcome)
+        outcome = self.session.apply(event)
+        engine = self.session.engines.get(event.ensemble)
+        if engine is not None:
+            self._deadlines.note(event.ensemble, engine.next_deadline())
+        self.session.record(self.metrics, event.ensemble, outcome)
         if outcome.accepted:
             self._saw(event.occurred_at)
         return outcome
@@ -325,16 +308,16 @@ class LiveRuntime:
 
     def snapshot(self) -> None:
         """Save every engine's state at the current offset (after the writes before it)."""
-        states = {name: engine.state for name, engine in self.ensembles.engines.items()}
+        states = {name: engine.state for name, engine in self.session.engines.items()}
         data = state_json({"offset": self.offset, "ensembles": states})
         saved = self.writer.submit("save_snapshot", self.offset, data)
         saved.add_done_callback(_log_if_failed)
         self._snapshot_at = self.offset
 
     def _restore(self, data: dict[str, Any]) -> None:
-        for name, state in data["ensembles"].items():
+        for state in data["ensembles"].values():
             engine = EnsembleEngine.restore(state)
-            self.ensembles.engines[name] = engine
+            self.session.adopt(engine)
             if engine.state.now:
                 self._saw(to_datetime(engine.state.now))
         self.offset = int(data["offset"])
@@ -350,28 +333,12 @@ class LiveRuntime:
 
     # -- reading -------------------------------------------------------------------------
 
-    def rollup(self, engine: EnsembleEngine) -> Rollup | None:
-        """The roll-up of small sections for the engine's current score (cached per version)."""
-        if not engine.has_score:
-            return None
-        cached = self._rollups.get(engine.state.ensemble)
-        if cached is None or cached[0] != engine.state.generation:
-            cached = (engine.state.generation, Rollup.of(engine.plan.score, self.min_group_size))
-            self._rollups[engine.state.ensemble] = cached
-        return cached[1]
-
     def figures(self, ensemble: str) -> dict[str, Any] | None:
-        engine = self.ensembles.engines.get(ensemble)
-        if engine is None or not engine.has_score:
-            return None
-        return figures(engine)
+        return self.session.figures(ensemble)
 
     def refresh_metrics(self) -> None:
         """Recompute the figure gauges of every ensemble (called before each scrape)."""
-        for engine in self.ensembles.engines.values():
-            rollup = self.rollup(engine)
-            if rollup is not None:
-                publish_figures(self.metrics, rollup, figures(engine))
+        self.session.publish_figures(self.metrics)
         for sink in self.sinks:
             self.metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
 

@@ -1,9 +1,15 @@
-"""The runtime's clock, injectable so tests and demos decide what "now" is."""
+"""What "now" is for a runtime's ticks: the wall clock, a scaled or stopped clock (demos,
+imports, tests), or each ensemble's own time (replays on Kafka)."""
 
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+
+from conductor.core import EnsembleEngine
+from conductor.core.timeutil import to_datetime
 
 
 class Clock(Protocol):
@@ -23,7 +29,7 @@ class WallClock:
 class ScaledClock:
     """Time that starts at `start` and runs `speed` times faster than the wall clock.
 
-    `speed=10080` runs a week per minute (the demo); `speed=0` stands still (tests).
+    `speed=10080` runs a week per minute (the demo); `speed=0` stands still (tests, imports).
     """
 
     start: datetime
@@ -32,3 +38,35 @@ class ScaledClock:
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self._origin) * self.speed)
+
+
+@dataclass(frozen=True)
+class EventTime:
+    """Not a clock: each ensemble's time is its own newest event or tick, so a runtime only
+    ticks deadlines a past revision left behind, and its cues equal a rehearsal of the log."""
+
+
+Timekeeper = Clock | EventTime
+
+
+def now_of(timekeeper: Timekeeper, engine: EnsembleEngine) -> datetime:
+    """The ensemble's time: the later of its own (newest event or tick) and the clock."""
+    own = to_datetime(engine.state.now)
+    if isinstance(timekeeper, EventTime):
+        return own
+    clock = timekeeper.now()
+    return clock if clock > own else own
+
+
+def parse_timekeeper(text: str) -> Timekeeper:
+    """`wall`, `event`, or an ISO 8601 time with a timezone (a clock standing still there)."""
+    if text == "wall":
+        return WallClock()
+    if text == "event":
+        return EventTime()
+    try:
+        return ScaledClock(TypeAdapter(AwareDatetime).validate_python(text), 0.0)
+    except ValidationError:
+        raise ValueError(
+            f"clock: {text!r} is neither 'wall', 'event' nor an ISO time with a timezone"
+        ) from None

@@ -50,6 +50,10 @@ class Streams:
     def cues_topic(self) -> str:
         return f"{self.prefix}cues"
 
+    @property
+    def deadletter(self) -> str:
+        return f"{self.prefix}deadletter"
+
     def command(self, name: str, *args: str) -> list[str]:
         """`conductor NAME` on this test's broker and topics, as a user would type it."""
         return [str(CONDUCTOR), name, "--broker", self.broker, "--prefix", self.prefix, *args]
@@ -60,6 +64,7 @@ class Streams:
         partitions: int = 4,
         snapshot_every: int = 200,
         store: str = "memory://",
+        extra: tuple[str, ...] = (),
     ) -> tuple[subprocess.Popen[bytes], int]:
         """A real `conductor worker` process and the port of its `/metrics`."""
         port = free_port()
@@ -89,6 +94,7 @@ class Streams:
                     "--single-record-batches",  # Tansu's ListOffsets, see the option
                     "--loglevel",
                     "warning",
+                    *extra,
                 ],
                 stdout=output,
                 stderr=subprocess.STDOUT,

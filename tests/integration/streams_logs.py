@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from conductor.core import tick_for
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.scorefile import load_score
 from conductor.rehearsal.replay import rehearse_file
 from conductor.rehearsal.simulate import simulate_team

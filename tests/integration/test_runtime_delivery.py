@@ -18,16 +18,16 @@ from runtime_servers import (
 )
 from test_runtime_http import BEFORE_THE_SCORE, NDJSON, settings
 
-from conductor.core.ensembles import Ensembles
 from conductor.core.figures import figures
 from conductor.io.eventlog import parse_event
+from conductor.session.ensembles import Session
 
 LINES = (EXAMPLES / "events.jsonl").read_bytes().splitlines()
 
 
-def replay(db: Path) -> tuple[Ensembles, list[dict[str, Any]], list[str]]:
+def replay(db: Path) -> tuple[Session, list[dict[str, Any]], list[str]]:
     """A clean replay of the log file: engines, the cues they fire, the event ids in order."""
-    ensembles = Ensembles()
+    ensembles = Session()
     cues: list[dict[str, Any]] = []
     ids: list[str] = []
     with sqlite3.connect(db) as connection:

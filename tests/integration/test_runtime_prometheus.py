@@ -38,7 +38,7 @@ def value(prometheus: Prometheus, promql: str) -> float:
 def test_promql_reads_the_runtime(scraped: Prometheus) -> None:
     lines = (EXAMPLES / "events.jsonl").read_bytes().splitlines()
     report = rehearse_file(load_score(EXAMPLES / "score.yaml"), lines, None)
-    engine = report.rehearsal.ensembles.engines["harbor"]
+    engine = report.rehearsal.session.engines["harbor"]
     expected = figures(engine)
     assert value(scraped, "conductor_log_offset") == len(lines) + 1
     accepted = 'sum(conductor_events_accepted_total{ensemble="harbor"})'

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conductor.core import EnsembleEngine
-from conductor.core.rehearsal import Rehearsal, publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.core.timeutil import to_epoch
 from conductor.io.scorefile import load_score
+from conductor.rehearsal.replay import Rehearsal
 from conductor.rehearsal.simulate import Pace, simulate_team
 from schemas import EVENT_ADAPTER, Cue, CueKind, Event, Score
 
@@ -127,7 +128,7 @@ def test_no_recipient_gets_more_than_its_daily_budget(events: list[Event]) -> No
         sent[(cue.to.model_dump_json(), cue.at.astimezone(zone).date())] += 1
     assert max(sent.values(), default=0) <= TIGHT_BUDGET.tempo.cue_budget_per_day
 
-    state = rehearsal.ensembles.engines[TIGHT_BUDGET.ensemble].state
+    state = rehearsal.session.engines[TIGHT_BUDGET.ensemble].state
     waiting = sum(len(folded) for folded in state.digests.values())
     unlimited = LOOSE_BUDGET.model_copy(update={"score": TIGHT_BUDGET.score})
     every_cue = rehearse(events, unlimited)

@@ -10,7 +10,7 @@ import os
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-from conductor.core import engine, ensembles, handlers, rules
+from conductor.core import engine, handlers, measures, rules
 from conductor.core.rules import cadence, registry
 
 SOURCES = Path(__file__).parents[2] / "conductor" / "core"
@@ -18,7 +18,7 @@ SOURCES = Path(__file__).parents[2] / "conductor" / "core"
 
 def test_the_core_is_the_build_asked_for() -> None:
     compiled = os.environ.get("CONDUCTOR_CORE_BUILD", "source") == "compiled"
-    for module in (engine, ensembles, handlers, rules, cadence):
+    for module in (engine, measures, handlers, rules, cadence):
         assert module.__file__ is not None
         is_extension = any(module.__file__.endswith(suffix) for suffix in EXTENSION_SUFFIXES)
         assert is_extension == compiled, module.__file__

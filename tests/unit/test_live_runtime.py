@@ -38,20 +38,20 @@ def test_recovery_from_a_snapshot_equals_a_full_replay(tmp_path: Path) -> None:
     first = runtime(tmp_path / "a.db", clock, snapshot_every=40)
     for start in range(0, len(LINES), 25):
         first.ingest(LINES[start : start + 25])
-    expected = figures(first.ensembles.engines["harbor"])
+    expected = figures(first.session.engines["harbor"])
     first.store.close()
 
     with_snapshot = runtime(tmp_path / "a.db", clock, snapshot_every=40)
     snapshot = with_snapshot.store.latest_snapshot()
     assert snapshot is not None and 0 < snapshot[0] < with_snapshot.offset
-    assert figures(with_snapshot.ensembles.engines["harbor"]) == expected
+    assert figures(with_snapshot.session.engines["harbor"]) == expected
     assert with_snapshot.offset == len(LINES) + 1
 
     with sqlite3.connect(tmp_path / "a.db") as connection:
         connection.execute("DELETE FROM snapshots")
     full = LiveRuntime(Store(tmp_path / "a.db"), build_metrics(CollectorRegistry()), clock)
     assert full.recover() == len(LINES) + 1
-    assert figures(full.ensembles.engines["harbor"]) == expected
+    assert figures(full.session.engines["harbor"]) == expected
 
 
 def test_the_clock_reaching_a_deadline_appends_a_tick_whose_replay_gives_the_same_cues(
@@ -72,7 +72,7 @@ def test_the_clock_reaching_a_deadline_appends_a_tick_whose_replay_gives_the_sam
 
     again = runtime(tmp_path / "t.db", still(datetime(2026, 3, 1, tzinfo=UTC)))
     assert again.offset == before + len(ticks)
-    assert figures(again.ensembles.engines["harbor"]) == figures(live.ensembles.engines["harbor"])
+    assert figures(again.session.engines["harbor"]) == figures(live.session.engines["harbor"])
     assert [body for _, body in again.store.cues(0, None, None, 10_000)] == cues
 
 
@@ -92,7 +92,7 @@ def test_a_changed_score_is_published_as_a_revision_once(tmp_path: Path) -> None
     result = live.publish_score(revised)
     assert result is not None and result.count("accepted") == 1
     assert live.publish_score(revised) is None
-    engine = live.ensembles.engines["harbor"]
+    engine = live.session.engines["harbor"]
     assert engine.plan.score.title == "Harbor, revised"
 
 
@@ -114,7 +114,7 @@ def test_a_timer_set_in_the_past_at_an_instant_already_ticked_still_fires(
     instant of an earlier tick; the runtime must tick again (and not loop on a duplicate)."""
     live = runtime(tmp_path / "late.db", still(datetime(2026, 3, 1, tzinfo=UTC)))
     live.ingest(LINES[:40])
-    engine = live.ensembles.engines["harbor"]
+    engine = live.session.engines["harbor"]
     ticked_at = datetime.fromtimestamp(engine.state.now, UTC) + timedelta(days=5)
     live.clock = still(ticked_at)
     assert live.tick() > 0

@@ -104,9 +104,7 @@ def test_a_failed_write_rebuilds_the_state_from_the_log(tmp_path: Path, in_proce
         assert live.offset == last_pos(db)
         clean = LiveRuntime(Store(db), build_metrics(CollectorRegistry()), CLOCK)
         clean.recover()
-        assert figures(live.ensembles.engines["harbor"]) == figures(
-            clean.ensembles.engines["harbor"]
-        )
+        assert figures(live.session.engines["harbor"]) == figures(clean.session.engines["harbor"])
         again = live.ingest(LINES[30:60])
         assert again.committed is not None and again.count("accepted") == 30
         live.writer.wait(again.committed)

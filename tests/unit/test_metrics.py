@@ -84,7 +84,7 @@ def exercised(score: Score) -> Metrics:
     metrics.delivery_lag.labels("webhook").observe(0.2)
     metrics.delivery_pending.labels("webhook").set(0)
     with (EXAMPLES / "events.jsonl").open("rb") as lines:
-        engine = rehearse_file(score, lines, None).rehearsal.ensembles.engines["harbor"]
+        engine = rehearse_file(score, lines, None).rehearsal.session.engines["harbor"]
     publish_figures(metrics, rollup, figures(engine))
     return metrics
 
@@ -133,7 +133,7 @@ def test_outcome_counts_cues_events_and_observations(score: Score) -> None:
 
 def example_figures(score: Score) -> dict[str, Any]:
     with (EXAMPLES / "events.jsonl").open("rb") as lines:
-        return figures(rehearse_file(score, lines, None).rehearsal.ensembles.engines["harbor"])
+        return figures(rehearse_file(score, lines, None).rehearsal.session.engines["harbor"])
 
 
 def test_figures_become_gauges(score: Score) -> None:
@@ -176,7 +176,7 @@ def test_small_sections_roll_up_into_the_ensemble(score: Score) -> None:
     )
     record_outcome(metrics, rollup, "harbor", outcome)
     with (EXAMPLES / "events.jsonl").open("rb") as lines:
-        engine = rehearse_file(small, lines, None).rehearsal.ensembles.engines["harbor"]
+        engine = rehearse_file(small, lines, None).rehearsal.session.engines["harbor"]
     publish_figures(metrics, rollup, figures(engine))
     exposed = generate_latest(registry).decode()
     assert 'section="quality"' not in exposed

@@ -4,18 +4,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from conductor.core import tick_for
-from conductor.core.ensembles import Ensembles
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.eventlog import BadLine, read_events
 from conductor.io.modeljson import model_json
 from conductor.io.scorefile import load_score
+from conductor.session.ensembles import Session
 from schemas.events import ClockTick
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_cues_ticks_and_events_serialize_to_the_bytes_of_model_dump_json() -> None:
-    ensembles = Ensembles()
+    ensembles = Session()
     events = [publication_at_start(load_score(EXAMPLES / "score.yaml"))]
     for _, event in read_events((EXAMPLES / "events.jsonl").read_bytes().splitlines()):
         assert not isinstance(event, BadLine), event

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.scorefile import load_score
 from conductor.rehearsal.replay import rehearse_file
 from conductor.rehearsal.shards import ShardFailed, rehearse_in_shards

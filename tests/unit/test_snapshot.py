@@ -8,11 +8,11 @@ import orjson
 import pytest
 
 from conductor.core import EnsembleEngine, tick_for
-from conductor.core.ensembles import Ensembles
-from conductor.core.rehearsal import publication_at_start
+from conductor.core.publication import publication_at_start
 from conductor.io.eventlog import BadLine, read_events
 from conductor.io.scorefile import load_score
 from conductor.io.statejson import dumps as state_json
+from conductor.session.ensembles import Session
 from schemas import Event
 from streams.fold import Live
 from streams.snapshots import (
@@ -37,9 +37,9 @@ def example_events() -> list[Event]:
     return events
 
 
-def folded() -> Ensembles:
+def folded() -> Session:
     """The example log folded: tasks, decisions, digests, sets and daily counts all filled."""
-    ensembles = Ensembles()
+    ensembles = Session()
     for event in example_events():
         ensembles.apply(event)
     return ensembles
