@@ -22,6 +22,7 @@ from conductor.session.ensembles import Session
 
 DEAD_LETTERS = "conductor_worker_deadletter_total"
 CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
+ENSEMBLES = "conductor_worker_ensembles"
 _CONTENT_TYPE = CONTENT_TYPE_LATEST.split("; charset")[0]
 """aiohttp takes the charset separately and refuses it inside the content type."""
 
@@ -51,6 +52,19 @@ class _LagCollector(Collector):
         return float(max(highwater - following, 0)) if highwater is not None else 0.0
 
 
+class _EnsemblesCollector(Collector):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            ENSEMBLES,
+            "Ensembles this worker folds: those of its partitions whose score was published.",
+        )
+        family.add_metric((), float(len(self._session.engines)))
+        yield family
+
+
 class WorkerMetrics:
     def __init__(self, app: faust.App, events_topic: str, session: Session) -> None:
         self.registry = CollectorRegistry()
@@ -63,6 +77,7 @@ class WorkerMetrics:
             registry=self.registry,
         )
         self.registry.register(_LagCollector(app, events_topic, self._offsets))
+        self.registry.register(_EnsemblesCollector(session))
 
     def record(self, ensemble: str, outcome: Outcome) -> None:
         """Count an event's outcome (under its ensemble once it has a score)."""

@@ -76,6 +76,8 @@ class Observed:
     """The line sent -> the problems named."""
     ticks: set[str]
     metrics: dict[str, float]
+    ensembles: int
+    """How many ensembles the runtime keeps an engine for."""
 
 
 class Runtime(Protocol):
@@ -127,10 +129,11 @@ class Embedded:
             }
             cues = self._cues(server.url)
             metrics = samples_of(httpx.get(f"{server.url}/metrics").text)
+            ensembles = len(server.runtime.session.engines)
         with sqlite3.connect(self.db) as db:
             entries = [orjson.loads(row[0]) for row in db.execute("SELECT body FROM events")]
         ticks = {entry["id"] for entry in entries if entry["type"] == "clock.tick"}
-        return Observed(cues, rejections, ticks, comparable(metrics))
+        return Observed(cues, rejections, ticks, comparable(metrics), ensembles)
 
     @staticmethod
     def _cues(url: str) -> dict[str, str]:
@@ -173,7 +176,10 @@ class OnKafka:
             metrics = streams.metrics(port)
         finally:
             stop(worker)
-        return Observed(self._read(), self._dead_letters(), self._ticks(), comparable(metrics))
+        held = int(metrics["conductor_worker_ensembles"])
+        return Observed(
+            self._read(), self._dead_letters(), self._ticks(), comparable(metrics), held
+        )
 
     def _records(self, topic: str) -> list[Any]:
         async def collect() -> list[Any]:
@@ -260,6 +266,7 @@ def test_a_runtime_gives_the_rehearsal_s_cues_the_same_rejections_ticks_and_metr
         ),
     }
     assert seen.ticks == {f"tick:harbor:{int((END - timedelta(seconds=1)).timestamp())}"}
+    assert seen.ensembles == 1, "an engine only for the ensemble whose score was published"
     quality = [name for name in seen.metrics if 'section="quality"' in name]
     assert quality == [], f"a section below the minimum group size shown on its own: {quality}"
     assert seen.metrics['conductor_events_rejected_total{ensemble=""}'] == 4
