@@ -11,8 +11,9 @@ RULES = Path(__file__).parents[2] / "conductor" / "core" / "rules"
 
 def test_every_module_in_the_rules_folder_is_a_rule_and_is_found() -> None:
     modules = sorted(path.stem for path in RULES.glob("*.py") if path.stem != "__init__")
+    assert "tempo" in modules
     assert rule_modules() == modules
-    assert len(registry().rules) == len(modules) == 8
+    assert len(registry().rules) == len(modules)
 
 
 def test_every_cue_kind_has_exactly_one_rule() -> None:

@@ -3,6 +3,8 @@ progress (once until it recovers); and whenever the critical path (the chain of 
 milestones with the most remaining work) takes in a milestone in place of another — the cue
 says from what to what. Keeps the critical path in the state."""
 
+from typing import cast
+
 from conductor.core.causes import progress_causes
 from conductor.core.effects import CueDraft, Effect
 from conductor.core.hooks import NOTHING, Effects, Rule
@@ -134,8 +136,7 @@ class FocusShift(Rule):
 
     def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
         """A milestone reached is no longer behind, and the critical path may move."""
-        if isinstance(event, MilestoneReached):
-            release(state, NAME, event.data.milestone)
+        release(state, NAME, cast(MilestoneReached, event).data.milestone)
         return check_critical_path(state, plan) if state.started else NOTHING
 
 

@@ -3,13 +3,14 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from conductor.core.effects import CueDraft, Timer
 from conductor.core.hooks import NOTHING, Effects, Rule
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
 from schemas import CueKind, Severity
-from schemas.events import DecisionRequested, Event, TaskBlocked
+from schemas.events import DecisionRequested, Event
 
 
 class HoldDeadline(StrEnum):
@@ -79,13 +80,12 @@ def _hours(duration: int) -> str:
 class Holds(Rule):
     def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
         """A task blocked, or a decision requested: its hold falls due at once."""
-        if isinstance(event, TaskBlocked):
-            due, kind, subject = at + plan.blocker_hold, HoldDeadline.TASK, event.data.task
-        elif isinstance(event, DecisionRequested):
-            due, kind = at + plan.decision_latency, HoldDeadline.DECISION
-            subject = event.data.decision
+        if event.type == "task.blocked":
+            due, kind = at + plan.blocker_hold, HoldDeadline.TASK
+            subject = event.data.task
         else:
-            return NOTHING
+            due, kind = at + plan.decision_latency, HoldDeadline.DECISION
+            subject = cast(DecisionRequested, event).data.decision
         return (Timer(at=due, kind=kind, subject=subject, stamp=at),)
 
     def on_deadline(self, state: EnsembleState, plan: Plan, timer: Timer) -> Effects:

@@ -1,6 +1,8 @@
 """`retire`: an experiment whose last three assessments all show life and momentum at or below
 `LIFELESS` is suggested for retirement (once, until it shows life again; never once stopped)."""
 
+from typing import cast
+
 from conductor.core.effects import CueDraft
 from conductor.core.hooks import NOTHING, Effects, Rule
 from conductor.core.latch import is_latched, latch, release
@@ -51,7 +53,7 @@ def _assessed(state: EnsembleState, event: ExperimentAssessed) -> Effects:
 
 class Retire(Rule):
     def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
-        return _assessed(state, event) if isinstance(event, ExperimentAssessed) else NOTHING
+        return _assessed(state, cast(ExperimentAssessed, event))
 
 
 RULE = Retire(name=NAME, kinds=(CueKind.RETIRE,), order=60, events=("experiment.assessed",))

@@ -80,7 +80,7 @@ def _check_pace(state: EnsembleState, plan: Plan, section: str, index: int) -> C
 
 class Tempo(Rule):
     def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
-        if isinstance(event, TaskStarted):
+        if event.type == "task.started":
             return _started(state, plan, event)
         _release_within_limits(state, plan)  # a task completed
         return NOTHING
