@@ -3,10 +3,12 @@
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from schemas.score import Score
+if TYPE_CHECKING:
+    from schemas.score import Score
 
 
 class OutputFormat(StrEnum):
@@ -27,7 +29,7 @@ def aware(value: str, option: str) -> datetime:
         ) from None
 
 
-def load_or_exit(path: Path) -> Score:
+def load_or_exit(path: Path) -> "Score":
     """The score, or every problem on stderr and exit code 2."""
     from conductor.errors import InvalidScore
     from conductor.io.scorefile import load_score
