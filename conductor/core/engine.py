@@ -19,7 +19,8 @@ from typing import Any, cast
 from conductor.core import rhythm
 from conductor.core.cues import build_cue, draft_id
 from conductor.core.effects import CueDraft, Effect, Observation, Timer
-from conductor.core.handlers import HANDLERS
+from conductor.core.handlers import HANDLERS, Check, Fold
+from conductor.core.hooks import Rule
 from conductor.core.outcome import Outcome
 from conductor.core.plan import Plan
 from conductor.core.problem import Problem
@@ -40,6 +41,20 @@ def _timers() -> tuple[dict[str, Deadline], dict[str, StrEnum]]:
     return deadlines_of((rhythm.RHYTHM, *registry().rules))
 
 
+SCORE_EVENTS = frozenset({"score.published", "score.revised"})
+
+
+@cache
+def _steps() -> dict[str, tuple[Check, Fold, tuple[Rule, ...], bool]]:
+    """Per event type, in one lookup: its check, its fold, the rules that answer it, and
+    whether it carries a score the engine adopts first."""
+    on_event = registry().on_event
+    return {
+        kind: (check, fold, on_event.get(kind, ()), kind in SCORE_EVENTS)
+        for kind, (check, fold) in HANDLERS.items()
+    }
+
+
 def deadlines() -> dict[str, Deadline]:
     """Every kind of timer: the score's rhythm and each rule's own."""
     return _timers()[0]
@@ -52,14 +67,14 @@ def deadline_kinds() -> dict[str, StrEnum]:
 class EnsembleEngine:
     """One ensemble's fold. Owns its state; `apply` and `advance` return the cues they caused."""
 
-    __slots__ = ("_deadlines", "_on_event", "cues", "observations", "plan", "state")
+    __slots__ = ("_deadlines", "_steps", "cues", "observations", "plan", "state")
 
     def __init__(self, state: EnsembleState) -> None:
         self.state = state
         self.cues: list[Cue] = []
         self.observations: list[Observation] = []
         self._deadlines = deadlines()
-        self._on_event = registry().on_event
+        self._steps = _steps()
         if state.score is not None:
             self.plan = Plan(Score.model_validate(state.score))
 
@@ -97,7 +112,7 @@ class EnsembleEngine:
         has_score = state.score is not None
         if not has_score and kind != "score.published":
             return Outcome(event_id, rejection=unpublished(ensemble))
-        check, fold = HANDLERS[kind]
+        check, fold, rules, scored = self._steps[kind]
         problem = check(state, self.plan if has_score else None, event)
         if problem is not None:
             return Outcome(event_id, rejection=problem)
@@ -108,7 +123,6 @@ class EnsembleEngine:
             self._fire_timers(at, inclusive=kind == "clock.tick")
         if at > state.now:
             state.now = at
-        scored = kind == "score.published" or kind == "score.revised"
         if scored:
             self._adopt(cast(ScorePublished, event).data.score)
         plan = self.plan
@@ -116,10 +130,8 @@ class EnsembleEngine:
         if measured is not None:
             if measured:
                 self.observations.extend(measured)
-            rules = self._on_event.get(kind)
-            if rules is not None:
-                for rule in rules:
-                    self._apply_effects(rule.on_event(state, plan, event, at))
+            for rule in rules:
+                self._apply_effects(rule.on_event(state, plan, event, at))
             if scored:
                 self._apply_effects(rhythm.schedule_start(state, plan))
         state.seen.add(event_id)
