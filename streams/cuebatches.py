@@ -58,6 +58,8 @@ class CueBatches(Service):
         self._open: dict[int, _OpenBatch] = {}
         self._latest: dict[int, asyncio.Future[None]] = {}
         self._sends: set[asyncio.Future[None]] = set()
+        self._handing_over: dict[int, asyncio.Lock] = {}
+        """Per partition: one batch at a time goes into aiokafka, in the order they closed."""
 
     async def on_start(self) -> None:
         self._producer = AIOKafkaProducer(**self._settings)  # wants the running loop
@@ -122,8 +124,19 @@ class CueBatches(Service):
         task.add_done_callback(self._sends.discard)
 
     async def _send_now(self, partition: int, batch: _OpenBatch) -> None:
+        """Hand the batch to aiokafka once the partition's previous batch is in its queue.
+
+        `send_batch` first awaits the topic's metadata, and while a partition has no leader
+        (a new topic, a leader moving) that wait lets a later batch, say the linger flush of
+        the last open one, overtake full batches still waiting: on Apache Kafka cues of one
+        key arrived out of order. An asyncio lock wakes its waiters first come, first served.
+        """
+        lock = self._handing_over.setdefault(partition, asyncio.Lock())
         try:
-            sent = await self.producer.send_batch(batch.builder, self.topic, partition=partition)
+            async with lock:
+                sent = await self.producer.send_batch(
+                    batch.builder, self.topic, partition=partition
+                )
         except Exception as error:  # the snapshot waiting on these cues fails, unacked
             _settle(batch, error)
             return
