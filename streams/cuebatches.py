@@ -39,18 +39,12 @@ class CueBatches(Service):
         bootstrap_servers: str,
         topic: str,
         linger: float = 0.005,
-        one_record_per_batch: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.topic = topic
         self.linger = linger
-        self._settings: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
-            "acks": "all",
-            # aiokafka puts a record larger than the batch size in a batch of its own
-            **({"max_batch_size": 1} if one_record_per_batch else {}),
-        }
+        self._settings: dict[str, Any] = {"bootstrap_servers": bootstrap_servers, "acks": "all"}
         self._producer: AIOKafkaProducer | None = None
         self._partitioner = DefaultPartitioner()
         self._partitions: list[int] = []

@@ -89,7 +89,6 @@ class Streams:
                     "--web-port",
                     str(port),
                     "--short-timeouts",
-                    "--single-record-batches",  # Tansu's ListOffsets, see the option
                     "--loglevel",
                     "warning",
                 ],
