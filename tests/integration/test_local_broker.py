@@ -129,11 +129,20 @@ def test_it_prints_ready_once_serves_clients_and_stops_on_sigterm(tmp_path: Path
     assert after == [], "one line on stdout, the ready line"
 
 
-def test_a_restart_on_the_same_directory_keeps_topics_and_messages(tmp_path: Path) -> None:
+def test_what_a_cut_short_format_left_is_formatted_over_and_a_restart_keeps_messages(
+    tmp_path: Path,
+) -> None:
     directory = tmp_path / "kafka"
+    (directory / "data.partial" / "__cluster_metadata-0").mkdir(parents=True)
+    for name in ("server.properties", "format.properties", "broker.log"):
+        (directory / name).write_text("# from a run stopped while it formatted\n")
     port = free_port()
-    first, _, _ = _started(directory, port)
+    first, _, ready = _started(directory, port)
     try:
+        assert b"new storage" in ready
+        assert (directory / "data" / "meta.properties").is_file()
+        assert not (directory / "data.partial").exists()
+        assert not (directory / "format.properties").exists()
         asyncio.run(_create_and_produce(f"127.0.0.1:{port}", "kept", [b"before the restart"]))
     finally:
         stop(first, timeout=60)
