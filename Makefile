@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean prometheus compiled
+.PHONY: run test lint bench clean prometheus compiled kafka kafka-jars
 DEMO_DB := .demo/conductor.db
 COMPILED := build/compiled
 SOURCES := $(shell find conductor schemas streams -name '*.py') setup.py pyproject.toml
@@ -23,6 +23,16 @@ run: $(STAMP)
 prometheus:
 	command -v prometheus >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
 
+# Apache Kafka (single node, KRaft) on 127.0.0.1:9092 with its storage in .kafka/, in the
+# foreground until Ctrl-C: for `conductor worker|publish|cues --broker kafka://127.0.0.1:9092`.
+kafka:
+	deploy/kafka/local-broker --port 9092 --dir .kafka
+
+# The broker's jars (Maven Central through mvn, once, cached under ~/.cache/conductor/):
+# fetched before pytest, so that the tests' broker fixture waits for a start, not a download.
+kafka-jars:
+	deploy/kafka/local-broker --fetch >/dev/null
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -38,13 +48,13 @@ $(COMPILED)/.built: $(STAMP) $(SOURCES)
 compiled: $(COMPILED)/.built
 
 # Everything on the sources, then the core's tests again on the compiled core.
-test: lint prometheus compiled
+test: lint prometheus compiled kafka-jars
 	$(BIN)/pytest
 	CONDUCTOR_CORE_BUILD=compiled PYTHONPATH=$(COMPILED) $(BIN)/pytest tests/unit tests/property
 
 # -P: the current directory must not shadow the compiled build on PYTHONPATH.
 ON_COMPILED := PYTHONPATH=$(COMPILED):$(CURDIR) $(BIN)/python -P -m
-bench: compiled
+bench: compiled kafka-jars
 	$(BIN)/python -m bench.core
 	$(ON_COMPILED) bench.core
 	$(ON_COMPILED) bench.ingest

@@ -34,8 +34,8 @@ ENSEMBLES = 100
 PER_ENSEMBLE = 2_000
 PARTITIONS = 4
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))  # the tests' Tansu broker
-from local_processes import free_port, start_tansu, stop  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests" / "integration"))  # the tests' Kafka broker
+from local_processes import free_port, start_local_broker, stop  # noqa: E402
 
 CONDUCTOR = Path(sys.executable).parent / "conductor"
 
@@ -133,9 +133,9 @@ def step(text: str) -> None:
 
 
 def main() -> None:
-    tansu, broker = start_tansu(subprocess.DEVNULL)
+    scratch = tempfile.mkdtemp(prefix="bench-streams-")
+    kafka, broker = start_local_broker(Path(scratch) / "kafka", subprocess.DEVNULL)
     try:
-        scratch = tempfile.mkdtemp(prefix="bench-streams-")
         topic = "conductor.events"
         step("generating events")
         messages = events()
@@ -198,13 +198,14 @@ def main() -> None:
             total,
         )
     finally:
-        stop(tansu)
+        stop(kafka, timeout=60)
     print(
         f"## Kafka path ({date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {core_build()})\n"
     )
     print(
-        f"{total:,} events of {ENSEMBLES} ensembles, {PARTITIONS} partitions, Tansu on loopback.\n"
+        f"{total:,} events of {ENSEMBLES} ensembles, {PARTITIONS} partitions, Apache Kafka "
+        "(deploy/kafka/local-broker) on loopback.\n"
     )
     print("| consumer | events/s, steady | first to last commit |\n| --- | ---: | ---: |")
     print(f"| produce (aiokafka, acks=all) | {produce:,.0f} | |")

@@ -89,7 +89,6 @@ class ConductorApp:
             # Cues and ticks wait up to 5 ms to share a produce request: one request per
             # cue was a fifth of a busy worker's time (bench/streams.py: b/a 0.29 -> 0.39).
             producer_linger_ms=5,
-            **_one_record_per_batch(config.single_record_batches),
             broker_session_timeout=timeouts.session,
             broker_heartbeat_interval=timeouts.heartbeat,
             broker_rebalance_timeout=timeouts.rebalance,
@@ -101,9 +100,7 @@ class ConductorApp:
         )
         names = config.topics
         self.events = _raw_topic(self.app, names.events, config)
-        self.cues = CueBatches(
-            bootstrap(config.broker), names.cues, one_record_per_batch=config.single_record_batches
-        )
+        self.cues = CueBatches(bootstrap(config.broker), names.cues)
         self.app.add_dependency(self.cues)  # started and stopped with the app
         self.deadletter = _raw_topic(self.app, names.deadletter, config)
         self.table = self.app.Table(
@@ -317,8 +314,3 @@ class ConductorApp:
 def _datadir(directory: Path | None) -> dict[str, Any]:
     """Faust's `datadir` setting when one is chosen (else Faust's default applies)."""
     return {} if directory is None else {"datadir": str(directory)}
-
-
-def _one_record_per_batch(wanted: bool) -> dict[str, Any]:
-    """aiokafka puts a record larger than the batch size in a batch of its own."""
-    return {"producer_max_batch_size": 1} if wanted else {}

@@ -62,11 +62,6 @@ class WorkerConfig:
     snapshot_after: float = 1.0
     standby_replicas: int = 1
     timeouts: Timeouts = field(default_factory=Timeouts)
-    single_record_batches: bool = False
-    """One record per produce batch, for brokers that report a partition's end as its last
-    batch's first offset + 1 (the Tansu test broker): Faust's table recovery compares a
-    RocksDB store's changelog offset with that end and, when the last changelog batch held
-    several records, refuses the store as ahead of its changelog (ConsistencyError)."""
 
     @property
     def topics(self) -> TopicNames:

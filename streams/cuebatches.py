@@ -39,18 +39,12 @@ class CueBatches(Service):
         bootstrap_servers: str,
         topic: str,
         linger: float = 0.005,
-        one_record_per_batch: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.topic = topic
         self.linger = linger
-        self._settings: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
-            "acks": "all",
-            # aiokafka puts a record larger than the batch size in a batch of its own
-            **({"max_batch_size": 1} if one_record_per_batch else {}),
-        }
+        self._settings: dict[str, Any] = {"bootstrap_servers": bootstrap_servers, "acks": "all"}
         self._producer: AIOKafkaProducer | None = None
         self._partitioner = DefaultPartitioner()
         self._partitions: list[int] = []
@@ -58,6 +52,8 @@ class CueBatches(Service):
         self._open: dict[int, _OpenBatch] = {}
         self._latest: dict[int, asyncio.Future[None]] = {}
         self._sends: set[asyncio.Future[None]] = set()
+        self._handing_over: dict[int, asyncio.Lock] = {}
+        """Per partition: one batch at a time goes into aiokafka, in the order they closed."""
 
     async def on_start(self) -> None:
         self._producer = AIOKafkaProducer(**self._settings)  # wants the running loop
@@ -122,8 +118,19 @@ class CueBatches(Service):
         task.add_done_callback(self._sends.discard)
 
     async def _send_now(self, partition: int, batch: _OpenBatch) -> None:
+        """Hand the batch to aiokafka once the partition's previous batch is in its queue.
+
+        `send_batch` first awaits the topic's metadata, and while a partition has no leader
+        (a new topic, a leader moving) that wait lets a later batch, say the linger flush of
+        the last open one, overtake full batches still waiting: on Apache Kafka cues of one
+        key arrived out of order. An asyncio lock wakes its waiters first come, first served.
+        """
+        lock = self._handing_over.setdefault(partition, asyncio.Lock())
         try:
-            sent = await self.producer.send_batch(batch.builder, self.topic, partition=partition)
+            async with lock:
+                sent = await self.producer.send_batch(
+                    batch.builder, self.topic, partition=partition
+                )
         except Exception as error:  # the snapshot waiting on these cues fails, unacked
             _settle(batch, error)
             return

@@ -7,7 +7,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas import Cue
-from streams.topics import bootstrap
+from streams.topics import bootstrap, partitions_of
 
 
 async def read_cues(broker: str, topic: str, follow: bool = False) -> AsyncIterator[Cue]:
@@ -34,10 +34,10 @@ async def read_records(broker: str, topic: str, follow: bool = False) -> AsyncIt
     )
     await consumer.start()
     try:
-        tps = await _partitions(consumer, topic)
+        tps = await _partitions(broker, topic)
         while follow and not tps:  # the topic is created by the first worker or publisher
             await asyncio.sleep(1.0)
-            tps = await _partitions(consumer, topic)
+            tps = await _partitions(broker, topic)
         if not tps:
             return
         consumer.assign(tps)
@@ -54,10 +54,11 @@ async def read_records(broker: str, topic: str, follow: bool = False) -> AsyncIt
         await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    await consumer.topics()  # refreshes the cluster metadata that partitions_for_topic reads
-    partitions = consumer.partitions_for_topic(topic) or set()
-    return [TopicPartition(topic, partition) for partition in sorted(partitions)]
+async def _partitions(broker: str, topic: str) -> list[TopicPartition]:
+    """From the cluster's metadata: the consumer's own knows only the topics it tracks, and
+    knows none before it is assigned some (Apache Kafka answers aiokafka's bootstrap request
+    for no topics with none)."""
+    return [TopicPartition(topic, partition) for partition in await partitions_of(broker, topic)]
 
 
 async def _reached_end(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:

@@ -1,7 +1,8 @@
-"""Topic names (with a configurable prefix) and their explicit creation.
+"""Topic names (with a configurable prefix), their explicit creation, their partitions.
 
-Topics are created by the admin client rather than by broker auto-creation, which not
-every Kafka-protocol broker offers (Tansu does not).
+Topics are created by the admin client rather than by broker auto-creation, which many
+production clusters forbid (the local test broker does too) and which would give a topic
+the broker's default partition count instead of `--partitions`.
 """
 
 from collections.abc import Iterable
@@ -70,3 +71,22 @@ async def ensure_topics(
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+async def partitions_of(broker: str, topic: str) -> list[int]:
+    """The topic's partition numbers, [] if it does not exist.
+
+    Asks for every topic's metadata: aiokafka asks for a named topic with
+    `allow_auto_topic_creation`, so on a cluster that auto-creates topics a reader naming
+    one that does not exist yet would create it with the broker's default partitions.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(broker))
+    await admin.start()
+    try:
+        described = await admin.describe_topics()
+    finally:
+        await admin.close()
+    for entry in described:
+        if entry["topic"] == topic and not entry["error_code"]:
+            return sorted(int(partition["partition"]) for partition in entry["partitions"])
+    return []

@@ -42,13 +42,6 @@ def worker(
     short_timeouts: Annotated[
         bool, typer.Option(help="short Faust session/rebalance timeouts (tests, one host)")
     ] = False,
-    single_record_batches: Annotated[
-        bool,
-        typer.Option(
-            help="one record per produce batch, for brokers whose ListOffsets reports the "
-            "last batch's first offset + 1 (the Tansu test broker)"
-        ),
-    ] = False,
     loglevel: Annotated[str, typer.Option()] = "info",
 ) -> None:
     """Run a Kafka stream worker: fold conductor.events, send cues, dead-letter bad input."""
@@ -76,7 +69,6 @@ def worker(
         snapshot_every=snapshot_every,
         min_group_size=min_group_size,
         timeouts=Timeouts.short() if short_timeouts else Timeouts(),
-        single_record_batches=single_record_batches,
     )
     run_worker(config, loglevel)
 

@@ -1,5 +1,5 @@
 """Fixtures for real servers live in their own modules: the runtime, a webhook receiver and
-Prometheus in runtime_servers, the Tansu Kafka broker and Faust workers in kafka_broker."""
+Prometheus in runtime_servers, the Apache Kafka broker and Faust workers in kafka_broker."""
 
 from kafka_broker import kafka_broker, streams
 from runtime_servers import runtime_process, webhook

