@@ -6,6 +6,7 @@ install, where compiled modules would shadow the sources being edited.
 """
 
 import os
+from pathlib import Path
 
 from setuptools import setup
 
@@ -13,7 +14,15 @@ ext_modules = []
 if os.environ.get("CONDUCTOR_MYPYC") == "1":
     from mypyc.build import mypycify
 
+    # Every module of the core but its package's __init__, whose PEP 562 `__getattr__`
+    # (the lazy exports) crashes the interpreter when compiled (mypyc 1.x); it only runs
+    # once, at import.
+    modules = sorted(
+        str(path)
+        for path in Path("conductor/core").rglob("*.py")
+        if path != Path("conductor/core/__init__.py")
+    )
     # (mypy's note about config sections for other packages would fail the build)
-    ext_modules = mypycify(["--no-warn-unused-configs", "conductor/core"], opt_level="3")
+    ext_modules = mypycify(["--no-warn-unused-configs", *modules], opt_level="3")
 
 setup(ext_modules=ext_modules)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
-from conductor.core.rehearsal import publication_at_start
-from conductor.scorefile import load_score
-from conductor.simulate import simulate_team
+from conductor.core.publication import publication_at_start
+from conductor.io.scorefile import load_score
+from conductor.rehearsal.simulate import simulate_team
 from streams.publish import publish
 from streams.topics import ensure_topics
 

@@ -80,6 +80,8 @@ async def partitions_of(broker: str, topic: str) -> list[int]:
     `allow_auto_topic_creation`, so on a cluster that auto-creates topics a reader naming
     one that does not exist yet would create it with the broker's default partitions.
     """
+    from aiokafka.admin import AIOKafkaAdminClient
+
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(broker))
     await admin.start()
     try:
