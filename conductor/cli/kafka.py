@@ -1,7 +1,6 @@
 """`conductor worker`, `publish` and `cues`: the Kafka path (Faust and aiokafka are imported
 only when one of them runs)."""
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -83,6 +82,8 @@ def publish(
     partitions: Annotated[int, typer.Option(help="partitions if the topic is created")] = 4,
 ) -> None:
     """Validate a log line by line and publish the valid events keyed by ensemble."""
+    import asyncio
+
     from streams.publish import publish_log
     from streams.topics import TopicNames, ensure_topics
 
@@ -104,6 +105,8 @@ def cues(
     prefix: Prefix = DEFAULT_PREFIX,
 ) -> None:
     """Print the cues in the cues topic, each id once, then exit (or keep following)."""
+    import asyncio
+
     from streams.topics import TopicNames
 
     if output not in {"table", "jsonl"}:
