@@ -131,7 +131,9 @@ class EnsembleEngine:
             if measured:
                 self.observations.extend(measured)
             for rule in rules:
-                self._apply_effects(rule.on_event(state, plan, event, at))
+                effects = rule.on_event(state, plan, event, at)
+                if effects:
+                    self._apply_effects(effects)
             if scored:
                 self._apply_effects(rhythm.schedule_start(state, plan))
         state.seen.add(event_id)

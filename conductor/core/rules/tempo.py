@@ -41,7 +41,10 @@ def _started(state: EnsembleState, plan: Plan, event: TaskStarted) -> Effects:
 def _release_within_limits(state: EnsembleState, plan: Plan) -> None:
     """A section back within its limit (a task finished, or a revision raised the limit) is
     cued again at its next crossing."""
-    for section in list(state.latched.get(NAME, ())):
+    over = state.latched.get(NAME)
+    if not over:
+        return
+    for section in list(over):
         wip = state.wip.get(section, 0)
         if wip <= plan.wip_limit.get(section, wip):
             release(state, NAME, section)
