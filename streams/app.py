@@ -218,6 +218,7 @@ class ConductorApp:
         if task.cancelled() or (error := task.exception()) is None:
             return
         log.error("a snapshot or its cues did not reach the broker: stopping", exc_info=error)
+        self.metrics.catalogue.healthy(False)
         if self._crashing is None:
             self._crashing = asyncio.ensure_future(self.app.crash(error))
 
@@ -242,6 +243,7 @@ class ConductorApp:
                 await delivered
             if self.live.get(live.engine.state.ensemble) is not live:
                 return
+            began = time.perf_counter()
             with _as_part_of(cast(EventT[bytes], pending[-1])):
                 for key, value in writes:
                     self.table.data[key] = value
@@ -250,6 +252,7 @@ class ConductorApp:
                 *(self.table.send_changelog(live.partition, k, v) for k, v in chunks)
             )
             await self.table.send_changelog(live.partition, key, head)
+            self.metrics.catalogue.snapshot_duration.observe(time.perf_counter() - began)
             for event in pending:
                 event.ack()
 

@@ -15,14 +15,11 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from conductor.core import EnsembleEngine, Outcome
-from conductor.core.figures import figures
-from conductor.metrics.catalogue import WHOLE
-from conductor.metrics.instrument import publish_figures, record_outcome
+from conductor.metrics.catalogue import WHOLE, WORKER, WORKER_CONSUMER_LAG, WORKER_DEAD_LETTERS
+from conductor.metrics.instrument import publish_engine, record_outcome
 from conductor.metrics.registry import build_metrics
 from conductor.metrics.rollup import Rollup
 
-DEAD_LETTERS = "conductor_worker_deadletter_total"
-CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
 _CONTENT_TYPE = CONTENT_TYPE_LATEST.split("; charset")[0]
 """aiohttp takes the charset separately and refuses it inside the content type."""
 
@@ -34,12 +31,8 @@ class _LagCollector(Collector):
         self._offsets = offsets
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
-            CONSUMER_LAG,
-            "Messages in the events topic after the last one this worker processed, per "
-            "assigned partition (the partition's high watermark minus the next offset).",
-            labels=("partition",),
-        )
+        spec = WORKER_CONSUMER_LAG
+        family = GaugeMetricFamily(spec.name, spec.help, labels=spec.labels)
         consumer = self._app.consumer
         for tp in sorted(consumer.assignment()):
             if tp.topic == self._topic:
@@ -55,14 +48,11 @@ class _LagCollector(Collector):
 class WorkerMetrics:
     def __init__(self, app: faust.App, events_topic: str) -> None:
         self.registry = CollectorRegistry()
-        self.catalogue = build_metrics(self.registry)
+        self.catalogue = build_metrics(self.registry, WORKER)
         self._rollups: dict[str, tuple[int, Rollup]] = {}
         self._offsets: dict[int, int] = {}
-        self._dead_letters = Counter(
-            DEAD_LETTERS.removesuffix("_total"),
-            "Messages sent to the dead-letter topic (invalid, or refused by the core).",
-            registry=self.registry,
-        )
+        spec = WORKER_DEAD_LETTERS
+        self._dead_letters = Counter(spec.name, spec.help, spec.labels, registry=self.registry)
         self.registry.register(_LagCollector(app, events_topic, self._offsets))
 
     def record(self, engine: EnsembleEngine | None, outcome: Outcome) -> None:
@@ -75,7 +65,7 @@ class WorkerMetrics:
     def publish_figures(self, engines: Iterable[EnsembleEngine]) -> None:
         for engine in engines:
             if engine.has_score:
-                publish_figures(self.catalogue, self._rollup(engine), figures(engine))
+                publish_engine(self.catalogue, self._rollup(engine), engine)
 
     def _rollup(self, engine: EnsembleEngine) -> Rollup:
         """The score's rollup, rebuilt when a revision changes the score."""

@@ -27,7 +27,7 @@ from conductor.io.eventlog import parse_event
 from conductor.io.modeljson import model_json
 from conductor.io.statejson import dumps as state_json
 from conductor.metrics.catalogue import WHOLE
-from conductor.metrics.instrument import publish_figures, record_outcome
+from conductor.metrics.instrument import publish_engine, record_outcome
 from conductor.metrics.registry import Metrics
 from conductor.metrics.rollup import Rollup
 from conductor.runtime.deadlines import DeadlineIndex
@@ -124,6 +124,7 @@ class LiveRuntime:
 
     def recover(self) -> int:
         """Rebuild state from the newest snapshot and the log after it; returns events replayed."""
+        began = time.perf_counter()
         self.ensembles = Ensembles()
         self.offset = self._snapshot_at = 0
         self.newest = None
@@ -145,6 +146,9 @@ class LiveRuntime:
         engines = self.ensembles.engines.items()
         self._deadlines = DeadlineIndex((name, e.next_deadline()) for name, e in engines)
         self.metrics.log_offset.set(self.offset)
+        self.metrics.snapshot_offset.set(self._snapshot_at)
+        self.metrics.recovery_replayed.set(replayed)
+        self.metrics.recovery_duration.set(time.perf_counter() - began)
         return replayed
 
     def publish_score(self, score: Score) -> BatchResult | None:
@@ -336,9 +340,16 @@ class LiveRuntime:
         """Save every engine's state at the current offset (after the writes before it)."""
         states = {name: engine.state for name, engine in self.ensembles.engines.items()}
         data = state_json({"offset": self.offset, "ensembles": states})
+        began, offset = time.perf_counter(), self.offset
         saved = self.writer.submit("save_snapshot", self.offset, data)
         saved.add_done_callback(_log_if_failed)
+        saved.add_done_callback(lambda done: self._snapshot_saved(done, began, offset))
         self._snapshot_at = self.offset
+
+    def _snapshot_saved(self, done: "Future[Any]", began: float, offset: int) -> None:
+        if done.exception() is None:
+            self.metrics.snapshot_duration.observe(time.perf_counter() - began)
+            self.metrics.snapshot_offset.set(offset)
 
     def _restore(self, data: dict[str, Any]) -> None:
         for name, state in data["ensembles"].items():
@@ -380,9 +391,14 @@ class LiveRuntime:
         for engine in self.ensembles.engines.values():
             rollup = self.rollup(engine)
             if rollup is not None:
-                publish_figures(self.metrics, rollup, figures(engine))
+                publish_engine(self.metrics, rollup, engine)
+        metrics = self.metrics
+        metrics.healthy(self.writer.healthy)
         for sink in self.sinks:
-            self.metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
+            metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
+            metrics.child(metrics.deliveries, sink)  # at 0 before the first delivery
+            metrics.child(metrics.delivery_failures, sink)
+            metrics.child(metrics.delivery_lag, sink)
 
 
 def _log_if_failed(done: "Future[Any]") -> None:
