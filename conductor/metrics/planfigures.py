@@ -27,7 +27,7 @@ def plan_samples(rollup: Rollup, engine: "EnsembleEngine") -> dict[str, list[Sam
         ((ensemble, section, role), float(count)) for (section, role), count in sorted(used.items())
     ]
     needed = {section: needed_pace(engine, section) for section in plan.sections}
-    pace = [((ensemble, WHOLE), sum(needed.values()))]
+    pace: list[Sample] = [((ensemble, WHOLE), sum(needed.values()))]
     pace += [((ensemble, s), value) for s, value in needed.items() if s in rollup.shown]
     out[catalogue.THROUGHPUT_NEEDED.name] = pace
     return out

@@ -32,6 +32,7 @@ from conductor.metrics.catalogue import (
     Type,
 )
 from conductor.metrics.collectors import FiguresCollector, TallyCounter, TallyHistogram
+from conductor.metrics.rollup import Rollup
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Metrics:
     _children: dict[tuple[MetricWrapperBase, tuple[str, ...]], Any] = field(
         default_factory=dict, repr=False
     )
-    primed: dict[str, Any] = field(default_factory=dict, repr=False)
+    primed: dict[str, Rollup] = field(default_factory=dict, repr=False)
     """Per ensemble, the roll-up whose series were created at zero (`instrument.prime`)."""
 
     def healthy(self, healthy: bool) -> None:
