@@ -15,8 +15,13 @@ MOVED_WORK = f'{KIND_LABEL}=~"{CueKind.ENTRY.value}|{CueKind.FOCUS_SHIFT.value}"
 CONFIDENCE_STEPS = ((None, "red"), (0.5, "orange"), (0.7, "green"))
 
 
-def _ms(expr: str) -> str:
-    return f"{expr} * 1000"
+NOT_FORECAST = "beyond the forecast"
+"""How a date the forecast's trials do not reach shows: 0, mapped to these words."""
+
+
+def _ms(expr: str, otherwise: str) -> str:
+    """A day (Unix seconds) in milliseconds, or 0 where the forecast has none."""
+    return f"({expr} * 1000) or ({otherwise} * 0)"
 
 
 MILESTONES = Row(
@@ -116,18 +121,20 @@ FORECASTS = Row(
         Figure(
             "Commitment dates: P50, P85 and due",
             "The day by which half (P50) and 85% (P85) of the forecast's trials meet each "
-            "commitment, beside the day it is due. A P85 after the due day means the date is "
-            "at risk even if the P50 looks fine.",
+            "commitment, beside the day it is due; 'beyond the forecast' when the trials do "
+            "not get there. A P85 after the due day means the date is at risk even if the "
+            "P50 looks fine.",
             (
-                Query(_ms(team(c.COMMITMENT_P50)), "{{commitment}} P50"),
-                Query(_ms(team(c.COMMITMENT_P85)), "{{commitment}} P85"),
-                Query(_ms(team(c.COMMITMENT_DUE)), "{{commitment}} due"),
+                Query(_ms(team(c.COMMITMENT_P50), team(c.COMMITMENT_DUE)), "{{commitment}} P50"),
+                Query(_ms(team(c.COMMITMENT_P85), team(c.COMMITMENT_DUE)), "{{commitment}} P85"),
+                Query(f"{team(c.COMMITMENT_DUE)} * 1000", "{{commitment}} due"),
             ),
             kind=Kind.STAT,
             unit=DATE,
             width=9,
             height=7,
             steps=((None, "text"),),
+            mappings=(Mapping(0, NOT_FORECAST, "orange"),),
         ),
         Figure(
             "Milestone forecast: probability of reaching it by its due date",
@@ -144,17 +151,18 @@ FORECASTS = Row(
         Figure(
             "Milestone dates: P50 and P85",
             "The day by which half and 85% of the forecast's trials reach each milestone "
-            "(absent when the trials do not reach it). Compare with the due dates in the "
-            "score; a P85 far past its due date is the one to discuss.",
+            "('beyond the forecast' when the trials do not get there). Compare with the due "
+            "dates in the score; a P85 far past its due date is the one to discuss.",
             (
-                Query(_ms(team(c.MILESTONE_P50)), "{{milestone}} P50"),
-                Query(_ms(team(c.MILESTONE_P85)), "{{milestone}} P85"),
+                Query(_ms(team(c.MILESTONE_P50), team(c.MILESTONE_FORECAST)), "{{milestone}} P50"),
+                Query(_ms(team(c.MILESTONE_P85), team(c.MILESTONE_FORECAST)), "{{milestone}} P85"),
             ),
             kind=Kind.STAT,
             unit=DATE,
             width=24,
             height=6,
             steps=((None, "text"),),
+            mappings=(Mapping(0, NOT_FORECAST, "orange"),),
         ),
     ),
 )

@@ -63,3 +63,12 @@ def whole_named(expr: str, label: str = SECTION_LABEL) -> str:
 
 def by(*labels: str) -> str:
     return f"by ({', '.join(labels)})"
+
+
+def expand(expr: str, variables: dict[str, str], range_seconds: int, rate_seconds: int) -> str:
+    """`expr` as Grafana sends it: the dashboard's variables and its range and rate windows
+    replaced (for the tests and the previews, which query Prometheus without a Grafana)."""
+    expr = expr.replace(RATE, f"{rate_seconds}s").replace(RANGE, f"{range_seconds}s")
+    for variable, value in sorted(variables.items(), key=lambda item: -len(item[0])):
+        expr = expr.replace(f"${variable}", value)
+    return expr

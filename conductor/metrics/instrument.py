@@ -59,10 +59,12 @@ def record_outcome(
 
 
 def prime(metrics: Metrics, rollup: Rollup, ensemble: str) -> None:
-    """Create the ensemble's cue counters (every kind, every recipient the roll-up shows) and
-    its histograms at zero, so the first cue of a kind counts in `increase` and a panel of a
-    fresh install shows 0, not "No data"."""
+    """Create the ensemble's event and cue counters (every kind, every recipient the roll-up
+    shows) and its histograms at zero, so the first cue of a kind counts in `increase` and a
+    panel of a fresh install shows 0, not "No data"."""
     metrics.primed[ensemble] = rollup
+    for counter in (metrics.events_accepted, metrics.events_duplicate, metrics.events_rejected):
+        counter.prime(ensemble)
     sections = sorted(rollup.shown)
     recipients = [(WHOLE, WHOLE), *((section, WHOLE) for section in sections)]
     recipients += sorted(

@@ -28,6 +28,7 @@ from conductor.metrics.catalogue import (
     RUNTIME_START,
     SNAPSHOT_DURATION,
     SNAPSHOT_OFFSET,
+    WHOLE,
     Spec,
     Type,
 )
@@ -143,5 +144,6 @@ def build_metrics(registry: CollectorRegistry, runtime: str = EMBEDDED) -> Metri
     )
     metrics.runtime_start.labels(runtime).set(time.time())
     metrics.healthy(True)
+    metrics.events_rejected.prime(WHOLE)  # events naming no ensemble with a score
     registry.register(figures)
     return metrics
