@@ -1,7 +1,7 @@
 """The alignment dashboard, for the team: milestones against plan, the critical path,
 forecasts against commitments, and the cues that let work in or shifted focus."""
 
-from conductor.metrics import catalogue as c
+import conductor.metrics.catalogue as c
 from conductor.metrics.catalogue import KIND_LABEL, SECTION_LABEL
 from dashboards.board import ensemble_variable, section_variable
 from dashboards.panels import Board, Figure, Kind, Mapping, Query, Row
@@ -191,7 +191,8 @@ CUES = Row(
         ),
         Figure(
             "Entry cues and focus shifts in the time range",
-            "How many of each were given in the selected time range.",
+            "How many entry and focus-shift cues were given in the selected time range; set "
+            "beside the milestones entered and the moves of the critical path above.",
             (
                 Query(
                     f"sum {by(KIND_LABEL)} (increase({_CUES_MOVED}[{RANGE}]))",

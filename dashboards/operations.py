@@ -1,7 +1,7 @@
 """The operations dashboard, for whoever runs Conductor: health, events, the Kafka workers,
 cue delivery, snapshots and restarts."""
 
-from conductor.metrics import catalogue as c
+import conductor.metrics.catalogue as c
 from conductor.metrics.catalogue import ENSEMBLE_LABEL, KIND_LABEL, PARTITION_LABEL
 from dashboards import recorded as r
 from dashboards.board import ensemble_variable, job_variable
@@ -120,7 +120,8 @@ WORKERS = Row(
         ),
         Figure(
             "Consumer lag per worker",
-            "The lag of all a worker's partitions together, now.",
+            "The lag of all a worker's partitions together, now. One worker far behind the "
+            "others: it is slow or stuck; restart it and its partitions move on.",
             (Query(targets(r.CONSUMER_LAG.record), TARGET),),
             kind=Kind.BARGAUGE,
             width=6,
@@ -209,7 +210,8 @@ SNAPSHOTS = Row(
         ),
         Figure(
             "Events replayed at the last start",
-            "Events the last start replayed after the newest snapshot.",
+            "Events the last start replayed after the newest snapshot: the replay grows with "
+            "the log written since the snapshot before it.",
             (Query(targets(c.RECOVERY_REPLAYED), "{{instance}}"),),
             kind=Kind.STAT,
             width=4,

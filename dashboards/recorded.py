@@ -6,7 +6,7 @@ file to exactly these, and the panels read the recorded names.
 
 from dataclasses import dataclass
 
-from conductor.metrics import catalogue as c
+import conductor.metrics.catalogue as c
 from conductor.metrics.catalogue import (
     BUCKET_LABEL,
     CADENCE_LABEL,

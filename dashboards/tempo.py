@@ -1,7 +1,7 @@
 """The tempo dashboard, for the team: cadence, pace against the plan, flow (cycle time,
 decision latency, blockers, WIP), and the cue budget that keeps Conductor from nagging."""
 
-from conductor.metrics import catalogue as c
+import conductor.metrics.catalogue as c
 from conductor.metrics.catalogue import ENSEMBLE_LABEL, KIND_LABEL, ROLE_LABEL, SECTION_LABEL
 from dashboards import recorded as r
 from dashboards.board import ensemble_variable, section_variable
