@@ -208,8 +208,7 @@ class GrafanaAPI:
                             403,
                             {
                                 "accessErrorId": "ACE0000000001",
-                                "message": "You'll need additional permissions to perform this action."
-                                " Permissions needed: dashboards:create",
+                                "message": FORBIDDEN,
                                 "title": "Access denied",
                             },
                         )
