@@ -120,6 +120,7 @@ class ConductorApp:
         self.app.agent(self.events, name="conduct")(self._conduct)
         self.app.timer(config.tick_interval, name="tick")(self._tick)
         self.app.page("/metrics")(self.metrics.handler(self._engines))
+        self.app.page("/healthz")(self.metrics.health_handler())
         self.app.on_partitions_revoked.connect(self._on_revoked)
         rewind_uncommitted(cast(Consumer, self.app.consumer))
 
@@ -218,7 +219,7 @@ class ConductorApp:
         if task.cancelled() or (error := task.exception()) is None:
             return
         log.error("a snapshot or its cues did not reach the broker: stopping", exc_info=error)
-        self.metrics.catalogue.healthy(False)
+        self.metrics.unhealthy()
         if self._crashing is None:
             self._crashing = asyncio.ensure_future(self.app.crash(error))
 

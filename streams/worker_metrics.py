@@ -51,6 +51,7 @@ class WorkerMetrics:
         self.catalogue = build_metrics(self.registry, WORKER)
         self._rollups: dict[str, tuple[int, Rollup]] = {}
         self._offsets: dict[int, int] = {}
+        self.healthy = True
         spec = WORKER_DEAD_LETTERS
         self._dead_letters = Counter(spec.name, spec.help, spec.labels, registry=self.registry)
         self.registry.register(_LagCollector(app, events_topic, self._offsets))
@@ -77,6 +78,23 @@ class WorkerMetrics:
                 Rollup.of(engine.plan.score),
             )
         return cached[1]
+
+    def unhealthy(self) -> None:
+        """The worker is stopping after a snapshot the broker refused."""
+        self.healthy = False
+        self.catalogue.healthy(False)
+
+    def health_handler(self) -> Callable[[View, Request], Awaitable[Response]]:
+        """`/healthz` for Faust's web server: 200 while the worker works, 503 once it stops."""
+
+        async def healthz(view: View, request: Request) -> Response:
+            if self.healthy:
+                return view.json({"status": "ok"})
+            return view.json(
+                {"status": "stopping: a snapshot did not reach the broker"}, status=503
+            )
+
+        return healthz
 
     def seen(self, partition: int, offset: int) -> None:
         self._offsets[partition] = offset

@@ -134,3 +134,9 @@ def test_the_worker_exposes_exactly_its_share_of_the_catalogue(demo: Demo) -> No
     }
     expected = {spec.name.removesuffix("_total") for spec in exposed_by(WORKER)}
     assert families == expected
+
+
+def test_both_runtimes_answer_healthz(demo: Demo) -> None:
+    worker = httpx.get(f"http://127.0.0.1:{demo.worker_port}/healthz", timeout=10)
+    assert worker.status_code == 200 and worker.json() == {"status": "ok"}
+    assert httpx.get(f"{demo.runtime.url}/healthz", timeout=10).json()["status"] == "ok"
