@@ -2,7 +2,7 @@
 forecasts against commitments, and the cues that let work in or shifted focus."""
 
 import conductor.metrics.catalogue as c
-from conductor.metrics.catalogue import KIND_LABEL, SECTION_LABEL
+from conductor.metrics.catalogue import ENSEMBLE_LABEL, KIND_LABEL, MILESTONE_LABEL, SECTION_LABEL
 from dashboards.board import ensemble_variable, section_variable
 from dashboards.panels import Board, Figure, Kind, Mapping, Query, Row
 from dashboards.promql import RANGE, RATE, by, team, whole_named
@@ -22,6 +22,16 @@ NOT_FORECAST = "beyond the forecast"
 def _ms(expr: str, otherwise: str) -> str:
     """A day (Unix seconds) in milliseconds, or 0 where the forecast has none."""
     return f"({expr} * 1000) or ({otherwise} * 0)"
+
+
+def _open(expr: str) -> str:
+    """`expr` for the milestones not reached yet (a reached one needs no forecast)."""
+    return (
+        f"{expr} unless on ({ENSEMBLE_LABEL}, {MILESTONE_LABEL}) {team(c.MILESTONE_REACHED)} == 1"
+    )
+
+
+ALL_REACHED = "every milestone is reached"
 
 
 MILESTONES = Row(
@@ -138,24 +148,32 @@ FORECASTS = Row(
         ),
         Figure(
             "Milestone forecast: probability of reaching it by its due date",
-            "Per milestone, the share of forecast trials that reach it by its due date. Red "
-            "below one in two: move its due date, cut its scope or give it focus.",
-            (Query(team(c.MILESTONE_FORECAST), "{{milestone}}"),),
+            "Per milestone not reached yet, the share of forecast trials that reach it by its "
+            "due date. Red below one in two: move its due date, cut its scope or give it focus.",
+            (Query(_open(team(c.MILESTONE_FORECAST)), "{{milestone}}"),),
             kind=Kind.BARGAUGE,
             unit="percentunit",
             width=9,
             height=7,
             high=1,
             steps=CONFIDENCE_STEPS,
+            no_value=ALL_REACHED,
         ),
         Figure(
             "Milestone dates: P50 and P85",
-            "The day by which half and 85% of the forecast's trials reach each milestone "
-            "('beyond the forecast' when the trials do not get there). Compare with the due "
-            "dates in the score; a P85 far past its due date is the one to discuss.",
+            "The day by which half and 85% of the forecast's trials reach each milestone not "
+            "reached yet ('beyond the forecast' when the trials do not get there). Compare "
+            "with the due dates in the score; a P85 far past its due date is the one to "
+            "discuss.",
             (
-                Query(_ms(team(c.MILESTONE_P50), team(c.MILESTONE_FORECAST)), "{{milestone}} P50"),
-                Query(_ms(team(c.MILESTONE_P85), team(c.MILESTONE_FORECAST)), "{{milestone}} P85"),
+                Query(
+                    _open(_ms(team(c.MILESTONE_P50), team(c.MILESTONE_FORECAST))),
+                    "{{milestone}} P50",
+                ),
+                Query(
+                    _open(_ms(team(c.MILESTONE_P85), team(c.MILESTONE_FORECAST))),
+                    "{{milestone}} P85",
+                ),
             ),
             kind=Kind.STAT,
             unit=DATE,
@@ -163,6 +181,7 @@ FORECASTS = Row(
             height=6,
             steps=((None, "text"),),
             mappings=(Mapping(0, NOT_FORECAST, "orange"),),
+            no_value=ALL_REACHED,
         ),
     ),
 )

@@ -6,16 +6,28 @@ from conductor.metrics.catalogue import ENSEMBLE_LABEL, KIND_LABEL, PARTITION_LA
 from dashboards import recorded as r
 from dashboards.board import ensemble_variable, job_variable
 from dashboards.panels import Board, Figure, Kind, Mapping, Query, Row
-from dashboards.promql import ENSEMBLE_VAR, INSTANCE_LABEL, RANGE, RATE, by, targets, up
+from dashboards.promql import (
+    ENSEMBLE_VAR,
+    INSTANCE_LABEL,
+    RANGE,
+    RATE,
+    by,
+    targets,
+    up,
+    whole_named,
+)
 
 UID = "conductor-operations"
+NO_ENSEMBLE = "no known ensemble"
 EVENTS = f'{ENSEMBLE_LABEL}=~"${ENSEMBLE_VAR}"'
 TARGET = "{{job}} {{instance}}"
 RUNTIME = "{{kind}} {{instance}}"
 
 
 def _events(spec: c.Spec, window: str, function: str = "rate") -> str:
-    return f"sum {by(ENSEMBLE_LABEL)} ({function}({targets(spec, extra=EVENTS)}[{window}]))"
+    """Per ensemble; events that named no ensemble with a score show as such."""
+    counted = f"sum {by(ENSEMBLE_LABEL)} ({function}({targets(spec, extra=EVENTS)}[{window}]))"
+    return whole_named(counted, ENSEMBLE_LABEL, NO_ENSEMBLE)
 
 
 HEALTH = Row(
@@ -77,12 +89,24 @@ EVENTS_ROW = Row(
         ),
         Figure(
             "Events in the time range",
-            "The same counts over the selected range (an empty ensemble: events naming no "
-            "ensemble with a score).",
+            "The same counts over the selected range, per ensemble ('no known ensemble': "
+            "events naming no ensemble with a published score, a sender to fix).",
             (
-                Query(_events(c.EVENTS_ACCEPTED, RANGE, "increase"), "accepted", instant=True),
-                Query(_events(c.EVENTS_DUPLICATE, RANGE, "increase"), "duplicate", instant=True),
-                Query(_events(c.EVENTS_REJECTED, RANGE, "increase"), "rejected", instant=True),
+                Query(
+                    _events(c.EVENTS_ACCEPTED, RANGE, "increase"),
+                    "accepted {{ensemble}}",
+                    instant=True,
+                ),
+                Query(
+                    _events(c.EVENTS_DUPLICATE, RANGE, "increase"),
+                    "duplicate {{ensemble}}",
+                    instant=True,
+                ),
+                Query(
+                    _events(c.EVENTS_REJECTED, RANGE, "increase"),
+                    "rejected {{ensemble}}",
+                    instant=True,
+                ),
             ),
             kind=Kind.STAT,
             width=6,
@@ -92,7 +116,8 @@ EVENTS_ROW = Row(
         Figure(
             "Log position",
             "The embedded runtime's log offset (events and ticks), and (dashed) the offset of "
-            "its newest snapshot. A flat log offset while teams post events: ingest is stuck.",
+            "its newest snapshot. A flat log offset while teams post events: ingest is stuck. "
+            "(A worker's log is its Kafka topic: see its consumer lag.)",
             (
                 Query(targets(c.LOG_OFFSET), "log {{instance}}"),
                 Query(targets(c.SNAPSHOT_OFFSET), "snapshot {{instance}}"),

@@ -68,6 +68,8 @@ class Figure:
     dashed: str | None = None
     """A regex of series names drawn dashed: plans, limits and targets."""
     decimals: int | None = None
+    no_value: str | None = None
+    """What the panel says when no series answers (instead of Grafana's "No data")."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def render(figure: Figure, panel_id: int) -> Builder[model.Panel]:
         panel.max(figure.high)
     if figure.decimals is not None:
         panel.decimals(figure.decimals)
+    if figure.no_value is not None:
+        panel.no_value(figure.no_value)
     steps = [model.Threshold(value=value, color=color) for value, color in figure.steps]
     panel.thresholds(board.ThresholdsConfig().mode(model.ThresholdsMode.ABSOLUTE).steps(steps))
     if figure.mappings:

@@ -56,9 +56,9 @@ def up() -> str:
     return targets(UP)
 
 
-def whole_named(expr: str, label: str = SECTION_LABEL) -> str:
+def whole_named(expr: str, label: str = SECTION_LABEL, shown: str = WHOLE_ENSEMBLE) -> str:
     """`expr` with its empty `label` (the ensemble as a whole) named for a legend."""
-    return f'label_replace({expr}, "{label}", "{WHOLE_ENSEMBLE}", "{label}", "{WHOLE}")'
+    return f'label_replace({expr}, "{label}", "{shown}", "{label}", "{WHOLE}")'
 
 
 def by(*labels: str) -> str:

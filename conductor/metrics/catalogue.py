@@ -173,6 +173,7 @@ LOG_OFFSET = Spec(
     "conductor_log_offset",
     Type.GAUGE,
     "Global offset of the newest entry in the event log (events and ticks).",
+    runtimes=frozenset({EMBEDDED}),  # a worker's log is Kafka's: see its consumer lag
 )
 DELIVERIES = Spec(
     "conductor_cue_deliveries_total",

@@ -38,7 +38,7 @@ CLOCK_START = datetime(2026, 2, 1, tzinfo=UTC)
 """A month before the score starts: cue counters are scraped at zero first."""
 SPEED = 150_000.0
 """Log seconds per wall second: the example's ten weeks pass in about a minute."""
-LEAD = 0.3 * SPEED
+LEAD = 1.0 * SPEED
 """Events are posted this far (log time) ahead of the clock, so the runtime's time is always
 the newest event's when one arrives, as in a rehearsal."""
 AFTER = 5 * 86_400

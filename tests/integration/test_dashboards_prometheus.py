@@ -2,6 +2,10 @@
 scraped the demo (a real runtime and a real worker): at least one series, every value sane."""
 
 import math
+import os
+from bisect import bisect_left
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -20,9 +24,13 @@ from dashboards.alignment import ALIGNMENT
 from dashboards.build import BOARDS
 from dashboards.operations import OPERATIONS
 from dashboards.panels import Board, Figure, Query
+from dashboards.preview import Series, Source, render_board
 from dashboards.promql import ENSEMBLE_VAR, JOB_VAR, SECTION_VAR, expand
 from dashboards.recorded import RECORDED
 from schemas import CueKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 RATE_SECONDS = 5
 """`$__rate_interval` as Grafana computes it for a 1 s scrape interval: four intervals, plus."""
@@ -140,3 +148,49 @@ def test_both_runtimes_answer_healthz(demo: Demo) -> None:
     worker = httpx.get(f"http://127.0.0.1:{demo.worker_port}/healthz", timeout=10)
     assert worker.status_code == 200 and worker.json() == {"status": "ok"}
     assert httpx.get(f"{demo.runtime.url}/healthz", timeout=10).json()["status"] == "ok"
+
+
+def _series(found: list[dict]) -> list[Series]:
+    if found and "values" in found[0]:
+        return [(s["metric"], [(float(t), float(v)) for t, v in s["values"]]) for s in found]
+    return [(s["metric"], [(float(s["value"][0]), float(s["value"][1]))]) for s in found]
+
+
+def _log_time(demo: Demo) -> "Callable[[float], float]":
+    """Wall time to the ensemble's log time, read from its own gauge at every scrape."""
+    found = demo.prometheus.query_range(
+        f'conductor_log_time_seconds{{ensemble="{ENSEMBLE}"}}', demo.began, demo.at, 1
+    )
+    points = [(float(t), float(v)) for t, v in found[0]["values"]]
+    walls = [wall for wall, _ in points]
+
+    def log_time(wall: float) -> float:
+        return points[min(bisect_left(walls, wall), len(points) - 1)][1]
+
+    return log_time
+
+
+def test_the_previews_draw_every_dashboard_from_the_demo(demo: Demo, tmp_path: Path) -> None:
+    """`make previews` runs this with CONDUCTOR_PREVIEWS=dashboards/preview."""
+    out = Path(os.environ.get("CONDUCTOR_PREVIEWS", tmp_path))
+    log_time = _log_time(demo)
+    for board in BOARDS:
+        values = variables(board, ENSEMBLE)
+        team = board is not OPERATIONS
+        source = Source(
+            series=lambda expr: _series(demo.prometheus.query_range(expr, demo.began, demo.at, 1)),
+            last=lambda expr: _series(demo.prometheus.query(expr, at=demo.at)),
+            expand=lambda expr, values=values: expand(  # type: ignore[misc]
+                expr, values, demo.range_seconds(), RATE_SECONDS
+            ),
+            time_label="log time (the demo plays ten weeks in a minute)"
+            if team
+            else "seconds into the demo (wall clock)",
+            time_of=log_time if team else (lambda wall: wall - demo.began),
+            time_is_date=team,
+        )
+        path = out / f"{board.uid}.png"
+        drawn = render_board(board, source, path)
+        assert drawn == {figure.title: drawn[figure.title] for figure in board.figures()}
+        assert all(drawn.values()), drawn
+        assert path.stat().st_size > 100_000, path
