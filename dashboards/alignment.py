@@ -26,9 +26,8 @@ def _ms(expr: str, otherwise: str) -> str:
 
 def _open(expr: str) -> str:
     """`expr` for the milestones not reached yet (a reached one needs no forecast)."""
-    return (
-        f"{expr} unless on ({ENSEMBLE_LABEL}, {MILESTONE_LABEL}) {team(c.MILESTONE_REACHED)} == 1"
-    )
+    reached = f"{team(c.MILESTONE_REACHED)} == 1"
+    return f"({expr}) unless on ({ENSEMBLE_LABEL}, {MILESTONE_LABEL}) {reached}"
 
 
 ALL_REACHED = "every milestone is reached"
