@@ -77,7 +77,7 @@ def prime(metrics: Metrics, rollup: Rollup, ensemble: str) -> None:
             metrics.cues.prime(ensemble, kind.value, section, role)
     for section in (WHOLE, *sections):
         metrics.cycle_time.prime(ensemble, section)
-    metrics.decision_latency.prime(ensemble, WHOLE)
+        metrics.decision_latency.prime(ensemble, section)  # the deciding role's section
 
 
 def publish_engine(metrics: Metrics, rollup: Rollup, engine: EnsembleEngine) -> None:

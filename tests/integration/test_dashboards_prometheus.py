@@ -115,6 +115,18 @@ def test_the_cue_counts_shown_equal_the_cues_the_runtime_produced(demo: Demo) ->
     assert float(total[0]["value"][1]) == sum(produced.values()) > 50
 
 
+def test_every_team_counter_was_scraped_at_zero_first(demo: Demo) -> None:
+    """Each cue and event counter, and each histogram's count, of the demo's ensembles was
+    born at 0 before it counted anything: otherwise `increase` would drop its first counts."""
+    selector = (
+        f'{{__name__=~"conductor_.+(_total|_count)", ensemble=~"{ENSEMBLE}|{WORKER_ENSEMBLE}"}}'
+    )
+    found = demo.prometheus.query(f"{selector}[{demo.range_seconds()}s]", at=demo.at)
+    assert len(found) > 200
+    born = [s["metric"] for s in found if float(s["values"][0][1]) != 0]
+    assert born == []
+
+
 def _instant(at: str) -> float:
     from datetime import datetime
 

@@ -286,14 +286,13 @@ def test_cue_counters_and_histograms_start_at_zero_for_every_recipient(score: Sc
     for section, role in [("", ""), ("quality", ""), ("platform", "platform-dev")]:
         labels = {"ensemble": "harbor", "kind": "breakdown", "section": section, "role": role}
         assert value("conductor_cues_total", labels) == 0
-    assert (
-        value("conductor_cycle_time_seconds_count", {"ensemble": "harbor", "section": "product"})
-        == 0
-    )
-    assert (
-        value("conductor_decision_latency_seconds_count", {"ensemble": "harbor", "section": ""})
-        == 0
-    )
+    for section in ("", "platform", "product", "quality"):
+        labels = {"ensemble": "harbor", "section": section}
+        assert value("conductor_cycle_time_seconds_count", labels) == 0
+        assert value("conductor_decision_latency_seconds_count", labels) == 0
+    assert value("conductor_events_accepted_total", {"ensemble": "harbor"}) == 1
+    for counter in ("duplicate", "rejected"):
+        assert value(f"conductor_events_{counter}_total", {"ensemble": "harbor"}) == 0
     exposed = generate_latest(registry).decode()
     assert exposed.count("conductor_cues_total{") == 9 * (1 + 3 + 7)  # kinds x recipients
 
