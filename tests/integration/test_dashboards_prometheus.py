@@ -117,14 +117,22 @@ def test_the_cue_counts_shown_equal_the_cues_the_runtime_produced(demo: Demo) ->
 
 def test_every_team_counter_was_scraped_at_zero_first(demo: Demo) -> None:
     """Each cue and event counter, and each histogram's count, of the demo's ensembles was
-    born at 0 before it counted anything: otherwise `increase` would drop its first counts."""
-    selector = (
-        f'{{__name__=~"conductor_.+(_total|_count)", ensemble=~"{ENSEMBLE}|{WORKER_ENSEMBLE}"}}'
-    )
+    born at 0 before it counted anything: otherwise `increase` would drop its first counts.
+    (An ensemble's accepted events are born with its first one, the score's publication.)"""
+    ensembles = f'ensemble=~"{ENSEMBLE}|{WORKER_ENSEMBLE}"'
+    selector = f'{{__name__=~"conductor_.+(_total|_count)", {ensembles}}}'
     found = demo.prometheus.query(f"{selector}[{demo.range_seconds()}s]", at=demo.at)
     assert len(found) > 200
-    born = [s["metric"] for s in found if float(s["values"][0][1]) != 0]
-    assert born == []
+    born = {}
+    for series in found:
+        labels = {k: v for k, v in series["metric"].items() if k not in TARGET_LABELS}
+        if float(series["values"][0][1]) != 0:
+            born[tuple(sorted(labels.items()))] = float(series["values"][0][1])
+    accepted = "conductor_events_accepted_total"
+    assert born == {
+        (("__name__", accepted), ("ensemble", ensemble)): 1.0
+        for ensemble in (ENSEMBLE, WORKER_ENSEMBLE)
+    }
 
 
 def _instant(at: str) -> float:
