@@ -34,10 +34,10 @@ ENSEMBLE = "harbor"
 WORKER_ENSEMBLE = "harbor-kafka"
 """The worker folds the same log under its own name, so the two runtimes' team figures never
 add up in one series."""
-CLOCK_START = datetime(2026, 2, 1, tzinfo=UTC)
-"""A month before the score starts: cue counters are scraped at zero first."""
-SPEED = 150_000.0
-"""Log seconds per wall second: the example's ten weeks pass in about a minute."""
+CLOCK_START = datetime(2026, 1, 25, tzinfo=UTC)
+"""Five weeks before the score starts: cue counters are scraped at zero first."""
+SPEED = 250_000.0
+"""Log seconds per wall second: the example's ten weeks pass in half a minute."""
 LEAD = 1.0 * SPEED
 """Events are posted this far (log time) ahead of the clock, so the runtime's time is always
 the newest event's when one arrives, as in a rehearsal."""

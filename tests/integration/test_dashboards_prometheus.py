@@ -203,7 +203,7 @@ def test_the_previews_draw_every_dashboard_from_the_demo(demo: Demo, tmp_path: P
             expand=lambda expr, values=values: expand(  # type: ignore[misc]
                 expr, values, demo.range_seconds(), RATE_SECONDS
             ),
-            time_label="log time (the demo plays ten weeks in a minute)"
+            time_label="log time (the demo plays ten weeks in half a minute)"
             if team
             else "seconds into the demo (wall clock)",
             time_of=log_time if team else (lambda wall: wall - demo.began),
@@ -214,3 +214,10 @@ def test_the_previews_draw_every_dashboard_from_the_demo(demo: Demo, tmp_path: P
         assert drawn == {figure.title: drawn[figure.title] for figure in board.figures()}
         assert all(drawn.values()), drawn
         assert path.stat().st_size > 100_000, path
+
+
+def test_prometheus_evaluates_every_shipped_rule_without_an_error(demo: Demo) -> None:
+    answer = httpx.get(f"{demo.prometheus.url}/api/v1/rules", timeout=10).json()
+    rules = [rule for group in answer["data"]["groups"] for rule in group["rules"]]
+    assert len(rules) == 17
+    assert [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok"] == []
