@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean prometheus compiled kafka kafka-jars
+.PHONY: run test lint bench clean prometheus compiled kafka kafka-jars dashboards previews
 DEMO_DB := .demo/conductor.db
 COMPILED := build/compiled
 SOURCES := $(shell find conductor schemas streams -name '*.py') setup.py pyproject.toml
@@ -46,6 +46,16 @@ $(COMPILED)/.built: $(STAMP) $(SOURCES)
 	touch $@
 
 compiled: $(COMPILED)/.built
+
+# The Grafana dashboards' JSON (dashboards/json/, committed; a test holds it to the code).
+dashboards: $(STAMP)
+	$(BIN)/conductor dashboards build
+
+# Pictures of the dashboards from the demo's real Prometheus data (a real runtime, a real
+# worker): the same test the suite runs, writing into dashboards/preview/.
+previews: $(STAMP) prometheus
+	CONDUCTOR_PREVIEWS=dashboards/preview $(BIN)/pytest -q \
+		tests/integration/test_dashboards_prometheus.py -k previews
 
 # Everything on the sources, then the core's tests again on the compiled core.
 test: lint prometheus compiled kafka-jars

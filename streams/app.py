@@ -121,6 +121,7 @@ class ConductorApp:
         self.app.agent(self.events, name="conduct")(self._conduct)
         self.app.timer(config.tick_interval, name="tick")(self._tick)
         self.app.page("/metrics")(self.metrics.handler())
+        self.app.page("/healthz")(self.metrics.health_handler())
         self.app.on_partitions_revoked.connect(self._on_revoked)
         rewind_uncommitted(cast(Consumer, self.app.consumer))
 
@@ -224,6 +225,7 @@ class ConductorApp:
         if task.cancelled() or (error := task.exception()) is None:
             return
         log.error("a snapshot or its cues did not reach the broker: stopping", exc_info=error)
+        self.metrics.unhealthy()
         if self._crashing is None:
             self._crashing = asyncio.ensure_future(self.app.crash(error))
 
@@ -248,6 +250,7 @@ class ConductorApp:
                 await delivered
             if self.live.get(live.engine.state.ensemble) is not live:
                 return
+            began = time.perf_counter()
             with _as_part_of(cast(EventT[bytes], pending[-1])):
                 for key, value in writes:
                     self.table.data[key] = value
@@ -256,6 +259,7 @@ class ConductorApp:
                 *(self.table.send_changelog(live.partition, k, v) for k, v in chunks)
             )
             await self.table.send_changelog(live.partition, key, head)
+            self.metrics.catalogue.snapshot_duration.observe(time.perf_counter() - began)
             for event in pending:
                 event.ack()
 

@@ -16,13 +16,16 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from conductor.core import Outcome
-from conductor.metrics.catalogue import WHOLE
+from conductor.metrics.catalogue import (
+    WHOLE,
+    WORKER,
+    WORKER_CONSUMER_LAG,
+    WORKER_DEAD_LETTERS,
+    WORKER_ENSEMBLES,
+)
 from conductor.metrics.registry import build_metrics
 from conductor.session.ensembles import Session
 
-DEAD_LETTERS = "conductor_worker_deadletter_total"
-CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
-ENSEMBLES = "conductor_worker_ensembles"
 _CONTENT_TYPE = CONTENT_TYPE_LATEST.split("; charset")[0]
 """aiohttp takes the charset separately and refuses it inside the content type."""
 
@@ -34,12 +37,8 @@ class _LagCollector(Collector):
         self._offsets = offsets
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
-            CONSUMER_LAG,
-            "Messages in the events topic after the last one this worker processed, per "
-            "assigned partition (the partition's high watermark minus the next offset).",
-            labels=("partition",),
-        )
+        spec = WORKER_CONSUMER_LAG
+        family = GaugeMetricFamily(spec.name, spec.help, labels=spec.labels)
         consumer = self._app.consumer
         for tp in sorted(consumer.assignment()):
             if tp.topic == self._topic:
@@ -57,10 +56,8 @@ class _EnsemblesCollector(Collector):
         self._session = session
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
-            ENSEMBLES,
-            "Ensembles this worker folds: those of its partitions whose score was published.",
-        )
+        spec = WORKER_ENSEMBLES
+        family = GaugeMetricFamily(spec.name, spec.help)
         family.add_metric((), float(len(self._session.engines)))
         yield family
 
@@ -68,14 +65,12 @@ class _EnsemblesCollector(Collector):
 class WorkerMetrics:
     def __init__(self, app: faust.App, events_topic: str, session: Session) -> None:
         self.registry = CollectorRegistry()
-        self.catalogue = build_metrics(self.registry)
+        self.catalogue = build_metrics(self.registry, WORKER)
         self.session = session
         self._offsets: dict[int, int] = {}
-        self._dead_letters = Counter(
-            DEAD_LETTERS.removesuffix("_total"),
-            "Messages sent to the dead-letter topic (invalid, or refused by the core).",
-            registry=self.registry,
-        )
+        self.healthy = True
+        spec = WORKER_DEAD_LETTERS
+        self._dead_letters = Counter(spec.name, spec.help, spec.labels, registry=self.registry)
         self.registry.register(_LagCollector(app, events_topic, self._offsets))
         self.registry.register(_EnsemblesCollector(session))
 
@@ -86,6 +81,23 @@ class WorkerMetrics:
     def invalid(self) -> None:
         """A message that is no event at all (it names no ensemble to count it under)."""
         self.catalogue.events_rejected.inc(WHOLE)
+
+    def unhealthy(self) -> None:
+        """The worker is stopping after a snapshot the broker refused."""
+        self.healthy = False
+        self.catalogue.healthy(False)
+
+    def health_handler(self) -> Callable[[View, Request], Awaitable[Response]]:
+        """`/healthz` for Faust's web server: 200 while the worker works, 503 once it stops."""
+
+        async def healthz(view: View, request: Request) -> Response:
+            if self.healthy:
+                return view.json({"status": "ok"})
+            return view.json(
+                {"status": "stopping: a snapshot did not reach the broker"}, status=503
+            )
+
+        return healthz
 
     def seen(self, partition: int, offset: int) -> None:
         self._offsets[partition] = offset

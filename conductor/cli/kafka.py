@@ -26,6 +26,9 @@ def worker(
     prefix: Prefix = DEFAULT_PREFIX,
     replication: Annotated[int, typer.Option(help="replication factor of new topics")] = 1,
     web_port: Annotated[int, typer.Option("--web-port", help="port of /metrics")] = 6066,
+    web_host: Annotated[
+        str, typer.Option("--web-host", help="address of /metrics and /healthz (0.0.0.0: all)")
+    ] = "127.0.0.1",
     clock: Annotated[
         str, typer.Option(help="wall, event (tick by event time), or a fixed ISO time")
     ] = "wall",
@@ -63,6 +66,7 @@ def worker(
         partitions=partitions,
         replication=replication,
         store=store,
+        web_host=web_host,
         web_port=web_port,
         clock=ticking,
         snapshot_every=snapshot_every,

@@ -6,8 +6,14 @@ in, never into the global default registry, so tests and several runtimes in one
 do not collide.
 
 Labels are never finer than ensemble, section, role, milestone, cadence or commitment;
-`kind` names a cue kind, or a delivery sink on the delivery metrics. No metric identifies
-a person, and a test fails if one gains another label.
+`kind` names a cue kind, a delivery sink on the delivery metrics, or the runtime (embedded,
+worker) on the runtime metrics. No metric identifies a person, and a test fails if one gains
+another label. The one exception is `partition`, on the Kafka workers' consumer lag only:
+each partition is consumed on its own, and a sum over them hides the one that is stuck; a
+partition number names a slice of the log, never a person.
+
+Some metrics only one runtime can measure (`Spec.runtimes`): the log's snapshot offset and
+the replay at start are the embedded runtime's, dead letters and consumer lag the workers'.
 
 Two families of metrics:
 
@@ -22,10 +28,43 @@ Two families of metrics:
 from dataclasses import dataclass
 from enum import StrEnum
 
+ENSEMBLE_LABEL = "ensemble"
+SECTION_LABEL = "section"
+ROLE_LABEL = "role"
+MILESTONE_LABEL = "milestone"
+CADENCE_LABEL = "cadence"
+COMMITMENT_LABEL = "commitment"
+KIND_LABEL = "kind"
+PARTITION_LABEL = "partition"
+BUCKET_LABEL = "le"
+"""Prometheus' own label on histogram buckets."""
+
 ALLOWED_LABELS = frozenset(
-    {"ensemble", "section", "role", "milestone", "cadence", "commitment", "kind"}
+    {
+        ENSEMBLE_LABEL,
+        SECTION_LABEL,
+        ROLE_LABEL,
+        MILESTONE_LABEL,
+        CADENCE_LABEL,
+        COMMITMENT_LABEL,
+        KIND_LABEL,
+    }
 )
 """The only label names a Conductor metric may carry (histograms add Prometheus' own `le`)."""
+
+WORKER_ONLY_LABELS = frozenset({PARTITION_LABEL})
+"""Allowed on metrics only the Kafka workers expose (see the module docstring)."""
+
+UP = "up"
+"""Prometheus' own per-target metric (1 when the last scrape succeeded), not exported by
+Conductor: the dashboards and the alerts read it for "is the runtime reachable"."""
+TARGET_LABELS = ("job", "instance")
+"""The labels Prometheus adds to every scraped series, naming the target."""
+
+EMBEDDED = "embedded"
+WORKER = "worker"
+"""The runtimes, as the `kind` of the runtime metrics and in `Spec.runtimes`."""
+BOTH = frozenset({EMBEDDED, WORKER})
 
 WHOLE = ""
 """The `section`/`role` value for figures of the ensemble as a whole (also small sections')."""
@@ -86,10 +125,12 @@ class Spec:
     buckets: tuple[float, ...] | None = None
     figure: bool = False
     """True for gauges computed from `figures(engine)` and rendered by `FiguresCollector`."""
+    runtimes: frozenset[str] = BOTH
+    """The runtimes that expose it."""
 
 
-ENSEMBLE = ("ensemble",)
-SECTION = ("ensemble", "section")
+ENSEMBLE = (ENSEMBLE_LABEL,)
+SECTION = (ENSEMBLE_LABEL, SECTION_LABEL)
 
 CUES = Spec(
     "conductor_cues_total",
@@ -132,6 +173,7 @@ LOG_OFFSET = Spec(
     "conductor_log_offset",
     Type.GAUGE,
     "Global offset of the newest entry in the event log (events and ticks).",
+    runtimes=frozenset({EMBEDDED}),  # a worker's log is Kafka's: see its consumer lag
 )
 DELIVERIES = Spec(
     "conductor_cue_deliveries_total",
@@ -157,6 +199,72 @@ DELIVERY_PENDING = Spec(
     Type.GAUGE,
     "Cues in the outbox not yet delivered, by sink.",
     ("kind",),
+)
+
+
+SNAPSHOT_SECONDS_BUCKETS = (0.001, 0.005, 0.025, 0.1, 0.25, 1.0, 2.5, 10.0, 30.0)
+"""A state snapshot takes milliseconds for a small team and seconds for a large log on a
+slow disk or a loaded broker; past half a minute it is an incident."""
+
+RUNTIME_START = Spec(
+    "conductor_runtime_start_time_seconds",
+    Type.GAUGE,
+    "Unix time this runtime process started (kind: embedded or worker); a change is a restart.",
+    (KIND_LABEL,),
+)
+RUNTIME_HEALTHY = Spec(
+    "conductor_runtime_healthy",
+    Type.GAUGE,
+    "1 while the runtime can do its work, else 0: the embedded runtime's log writer is alive, "
+    "a worker is not stopping after a snapshot the broker refused (kind: embedded or worker).",
+    (KIND_LABEL,),
+)
+SNAPSHOT_DURATION = Spec(
+    "conductor_snapshot_duration_seconds",
+    Type.HISTOGRAM,
+    "Wall-clock seconds to write a state snapshot: the embedded runtime's save to the log, a "
+    "worker's writes of an ensemble's snapshot to the changelog until the broker acked them.",
+    (),
+    SNAPSHOT_SECONDS_BUCKETS,
+)
+SNAPSHOT_OFFSET = Spec(
+    "conductor_snapshot_offset",
+    Type.GAUGE,
+    "Log offset of the newest snapshot (0: none yet); the log after it is what a restart replays.",
+    runtimes=frozenset({EMBEDDED}),
+)
+RECOVERY_DURATION = Spec(
+    "conductor_recovery_duration_seconds",
+    Type.GAUGE,
+    "Wall-clock seconds the last start (or rebuild after a failed write) spent restoring the "
+    "newest snapshot and replaying the log after it.",
+    runtimes=frozenset({EMBEDDED}),
+)
+RECOVERY_REPLAYED = Spec(
+    "conductor_recovery_replayed_events",
+    Type.GAUGE,
+    "Events the last start replayed after the newest snapshot.",
+    runtimes=frozenset({EMBEDDED}),
+)
+WORKER_DEAD_LETTERS = Spec(
+    "conductor_worker_deadletter_total",
+    Type.COUNTER,
+    "Messages sent to the dead-letter topic (invalid, or refused by the core).",
+    runtimes=frozenset({WORKER}),
+)
+WORKER_CONSUMER_LAG = Spec(
+    "conductor_worker_consumer_lag_messages",
+    Type.GAUGE,
+    "Messages in the events topic after the last one this worker processed, per assigned "
+    "partition (the partition's high watermark minus the next offset).",
+    (PARTITION_LABEL,),
+    runtimes=frozenset({WORKER}),
+)
+WORKER_ENSEMBLES = Spec(
+    "conductor_worker_ensembles",
+    Type.GAUGE,
+    "Ensembles this worker folds: those of its partitions whose score was published.",
+    runtimes=frozenset({WORKER}),
 )
 
 
@@ -243,6 +351,76 @@ COMMITMENT_BREAKDOWN = _figure(
     ("ensemble", "commitment"),
 )
 
+MILESTONE_STATUS = _figure(
+    "conductor_milestone_status",
+    "A milestone's status: 0 waiting for its dependencies, 1 entered (it may start), 2 reached.",
+    ("ensemble", "milestone"),
+)
+MILESTONE_BEHIND = _figure(
+    "conductor_milestone_behind",
+    "1 while a milestone is more than 25 points behind its planned progress, else 0.",
+    ("ensemble", "milestone"),
+)
+MILESTONE_CRITICAL = _figure(
+    "conductor_milestone_on_critical_path",
+    "1 while a milestone is on the critical path (the chain with the most remaining work).",
+    ("ensemble", "milestone"),
+)
+MILESTONE_P50 = _figure(
+    "conductor_milestone_forecast_p50_timestamp_seconds",
+    "The day by which half the forecast's trials reach the milestone, as Unix seconds at noon "
+    "UTC of that day (absent when the trials do not reach it).",
+    ("ensemble", "milestone"),
+)
+MILESTONE_P85 = _figure(
+    "conductor_milestone_forecast_p85_timestamp_seconds",
+    "The day by which 85% of the forecast's trials reach the milestone (noon UTC, Unix seconds).",
+    ("ensemble", "milestone"),
+)
+COMMITMENT_P50 = _figure(
+    "conductor_commitment_forecast_p50_timestamp_seconds",
+    "The day by which half the forecast's trials meet the commitment (noon UTC, Unix seconds).",
+    ("ensemble", "commitment"),
+)
+COMMITMENT_P85 = _figure(
+    "conductor_commitment_forecast_p85_timestamp_seconds",
+    "The day by which 85% of the forecast's trials meet the commitment (noon UTC, Unix seconds).",
+    ("ensemble", "commitment"),
+)
+COMMITMENT_DUE = _figure(
+    "conductor_commitment_due_timestamp_seconds",
+    "The day the commitment is due (noon UTC, Unix seconds).",
+    ("ensemble", "commitment"),
+)
+THROUGHPUT_NEEDED = _figure(
+    "conductor_throughput_needed_items",
+    "Work items per cycle a section needs to finish its remaining estimate by the due dates "
+    "(the pace the tempo cue compares the last cycle with).",
+    SECTION,
+)
+BLOCKER_HOLD = _figure(
+    "conductor_blocker_hold_seconds",
+    "How long the score lets a task stay blocked before a hold cue.",
+    ENSEMBLE,
+)
+DECISION_TARGET = _figure(
+    "conductor_decision_latency_target_seconds",
+    "How long the score lets a decision wait before a hold cue.",
+    ENSEMBLE,
+)
+CUE_BUDGET = _figure(
+    "conductor_cue_budget_per_day",
+    "Most cues one recipient (a role, a section or the ensemble) gets a day; past it, cues are "
+    "folded into one digest at the end of the day.",
+    ENSEMBLE,
+)
+CUE_BUDGET_USED = _figure(
+    "conductor_cue_budget_used",
+    "Cues a recipient got on its current day (the score's timezone, log time), out of its daily "
+    "budget; where several recipients share labels (a rolled-up section), the busiest one.",
+    ("ensemble", "section", "role"),
+)
+
 CATALOGUE: tuple[Spec, ...] = (
     CUES,
     EVENTS_ACCEPTED,
@@ -273,4 +451,31 @@ CATALOGUE: tuple[Spec, ...] = (
     COMMITMENT_FORECAST,
     COMMITMENT_CONFIDENCE,
     COMMITMENT_BREAKDOWN,
+    RUNTIME_START,
+    RUNTIME_HEALTHY,
+    SNAPSHOT_DURATION,
+    SNAPSHOT_OFFSET,
+    RECOVERY_DURATION,
+    RECOVERY_REPLAYED,
+    WORKER_DEAD_LETTERS,
+    WORKER_CONSUMER_LAG,
+    WORKER_ENSEMBLES,
+    MILESTONE_STATUS,
+    MILESTONE_BEHIND,
+    MILESTONE_CRITICAL,
+    MILESTONE_P50,
+    MILESTONE_P85,
+    COMMITMENT_P50,
+    COMMITMENT_P85,
+    COMMITMENT_DUE,
+    THROUGHPUT_NEEDED,
+    BLOCKER_HOLD,
+    DECISION_TARGET,
+    CUE_BUDGET,
+    CUE_BUDGET_USED,
 )
+
+
+def exposed_by(runtime: str) -> tuple[Spec, ...]:
+    """The catalogue's metrics a runtime exposes."""
+    return tuple(spec for spec in CATALOGUE if runtime in spec.runtimes)

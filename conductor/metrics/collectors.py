@@ -69,6 +69,11 @@ class TallyCounter(Collector):
         counts = self._counts
         counts[values] = counts.get(values, 0.0) + 1.0
 
+    def prime(self, *values: str) -> None:
+        """Expose these label values at 0 until counted: Prometheus' `increase` takes a
+        series' first sample as its start, so a series born at 1 would hide its first count."""
+        self._counts.setdefault(values, 0.0)
+
     def collect(self) -> Iterator[Metric]:
         spec = self.spec
         family = CounterMetricFamily(
@@ -103,6 +108,10 @@ class TallyHistogram(Collector):
         counts, total = series
         counts[bisect_left(self._bounds, amount)] += 1
         total[0] += amount
+
+    def prime(self, *values: str) -> None:
+        """Expose these label values with empty buckets until observed (see `TallyCounter`)."""
+        self._series.setdefault(values, ([0] * (len(self._bounds) + 1), [0.0]))
 
     def collect(self) -> Iterator[Metric]:
         spec = self.spec

@@ -5,17 +5,23 @@ are rolled up here (`Rollup`), so no runtime can publish a small group's figures
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from conductor.core.effects import Measure
+from conductor.core.engine import EnsembleEngine
+from conductor.core.figures import figures as engine_figures
 from conductor.core.outcome import Outcome
 from conductor.metrics import catalogue
 from conductor.metrics.catalogue import WHOLE
 from conductor.metrics.collectors import Sample
+from conductor.metrics.planfigures import plan_samples
 from conductor.metrics.registry import Metrics
 from conductor.metrics.rollup import Rollup
-from schemas import Cue
+from schemas import Cue, CueKind
+
+STATUS_VALUE = {"waiting": 0, "entered": 1, "reached": 2}
+"""`conductor_milestone_status` as a number (the dashboards map it back to words)."""
 
 
 def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue]) -> None:
@@ -41,6 +47,8 @@ def record_outcome(
     metrics.events_accepted.inc(ensemble)
     if rollup is None:
         return
+    if metrics.primed.get(ensemble) is not rollup:
+        prime(metrics, rollup, ensemble)
     record_cues(metrics, rollup, outcome.cues)
     for observation in outcome.observations:
         histogram = (
@@ -49,6 +57,38 @@ def record_outcome(
             else metrics.decision_latency
         )
         histogram.observe(observation.seconds, ensemble, rollup.section(observation.section))
+
+
+def prime(metrics: Metrics, rollup: Rollup, ensemble: str) -> None:
+    """Create the ensemble's event and cue counters (every kind, every recipient the roll-up
+    shows) and its histograms at zero, so the first cue of a kind counts in `increase` and a
+    panel of a fresh install shows 0, not "No data"."""
+    metrics.primed[ensemble] = rollup
+    for counter in (metrics.events_accepted, metrics.events_duplicate, metrics.events_rejected):
+        counter.prime(ensemble)
+    sections = sorted(rollup.shown)
+    recipients = [(WHOLE, WHOLE), *((section, WHOLE) for section in sections)]
+    recipients += sorted(
+        (section, role)
+        for role, section in rollup.section_of_role.items()
+        if section in rollup.shown
+    )
+    for kind in CueKind:
+        for section, role in recipients:
+            metrics.cues.prime(ensemble, kind.value, section, role)
+    for section in (WHOLE, *sections):
+        metrics.cycle_time.prime(ensemble, section)
+        metrics.decision_latency.prime(ensemble, section)  # the deciding role's section
+
+
+def publish_engine(metrics: Metrics, rollup: Rollup, engine: EnsembleEngine) -> None:
+    """Replace the ensemble's figure gauges: the core's figures and the score's own numbers."""
+    ensemble = engine.state.ensemble
+    if metrics.primed.get(ensemble) is not rollup:
+        prime(metrics, rollup, ensemble)
+    samples = figure_samples(rollup, engine_figures(engine))
+    samples.update(plan_samples(rollup, engine))
+    metrics.figures.publish(ensemble, samples)
 
 
 def publish_figures(metrics: Metrics, rollup: Rollup, figures: dict[str, Any]) -> None:
@@ -74,15 +114,33 @@ def figure_samples(rollup: Rollup, figures: dict[str, Any]) -> dict[str, list[Sa
         add(catalogue.CADENCE_ADHERENCE, (cadence,), values["adherence"])
     _per_section(add, rollup, figures)
     for milestone, values in figures["milestones"].items():
+        outlook = values["forecast"]
         add(catalogue.MILESTONE_PROGRESS, (milestone,), values["progress"])
         add(catalogue.MILESTONE_PLANNED, (milestone,), values["planned"])
         add(catalogue.MILESTONE_REACHED, (milestone,), values["status"] == "reached")
-        add(catalogue.MILESTONE_FORECAST, (milestone,), values["forecast"]["probability"])
+        add(catalogue.MILESTONE_STATUS, (milestone,), STATUS_VALUE[values["status"]])
+        add(catalogue.MILESTONE_BEHIND, (milestone,), values["behind"])
+        add(catalogue.MILESTONE_CRITICAL, (milestone,), values["on_critical_path"])
+        add(catalogue.MILESTONE_FORECAST, (milestone,), outlook["probability"])
+        add(catalogue.MILESTONE_P50, (milestone,), day_seconds(outlook["p50"]))
+        add(catalogue.MILESTONE_P85, (milestone,), day_seconds(outlook["p85"]))
     for commitment, values in figures["commitments"].items():
-        add(catalogue.COMMITMENT_FORECAST, (commitment,), values["forecast"]["probability"])
+        outlook = values["forecast"]
+        add(catalogue.COMMITMENT_FORECAST, (commitment,), outlook["probability"])
         add(catalogue.COMMITMENT_CONFIDENCE, (commitment,), values["confidence"])
         add(catalogue.COMMITMENT_BREAKDOWN, (commitment,), values["in_breakdown"])
+        add(catalogue.COMMITMENT_P50, (commitment,), day_seconds(outlook["p50"]))
+        add(catalogue.COMMITMENT_P85, (commitment,), day_seconds(outlook["p85"]))
+        add(catalogue.COMMITMENT_DUE, (commitment,), day_seconds(values["by"]))
     return out
+
+
+def day_seconds(day: str | None) -> float | None:
+    """A forecast or due day as Unix seconds at noon UTC of that day: shown as a date, it is
+    the same day in every timezone within twelve hours of UTC."""
+    if day is None:
+        return None
+    return datetime.combine(date.fromisoformat(day), time(12), UTC).timestamp()
 
 
 def _per_section(add: Any, rollup: Rollup, figures: dict[str, Any]) -> None:

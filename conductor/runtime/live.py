@@ -116,6 +116,7 @@ class LiveRuntime:
 
     def recover(self) -> int:
         """Rebuild state from the newest snapshot and the log after it; returns events replayed."""
+        began = time.perf_counter()
         self.session = Session(self.min_group_size)
         self.offset = self._snapshot_at = 0
         self.newest = None
@@ -143,6 +144,9 @@ class LiveRuntime:
         engines = self.session.engines.items()
         self._deadlines = DeadlineIndex((name, e.next_deadline()) for name, e in engines)
         self.metrics.log_offset.set(self.offset)
+        self.metrics.snapshot_offset.set(self._snapshot_at)
+        self.metrics.recovery_replayed.set(replayed)
+        self.metrics.recovery_duration.set(time.perf_counter() - began)
         return replayed
 
     def publish_score(self, score: Score) -> BatchResult | None:
@@ -310,9 +314,16 @@ class LiveRuntime:
         """Save every engine's state at the current offset (after the writes before it)."""
         states = {name: engine.state for name, engine in self.session.engines.items()}
         data = state_json({"offset": self.offset, "ensembles": states})
+        began, offset = time.perf_counter(), self.offset
         saved = self.writer.submit("save_snapshot", self.offset, data)
         saved.add_done_callback(_log_if_failed)
+        saved.add_done_callback(lambda done: self._snapshot_saved(done, began, offset))
         self._snapshot_at = self.offset
+
+    def _snapshot_saved(self, done: "Future[Any]", began: float, offset: int) -> None:
+        if done.exception() is None:
+            self.metrics.snapshot_duration.observe(time.perf_counter() - began)
+            self.metrics.snapshot_offset.set(offset)
 
     def _restore(self, data: dict[str, Any]) -> None:
         for state in data["ensembles"].values():
@@ -339,8 +350,13 @@ class LiveRuntime:
     def refresh_metrics(self) -> None:
         """Recompute the figure gauges of every ensemble (called before each scrape)."""
         self.session.publish_figures(self.metrics)
+        metrics = self.metrics
+        metrics.healthy(self.writer.healthy)
         for sink in self.sinks:
-            self.metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
+            metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
+            metrics.child(metrics.deliveries, sink)  # at 0 before the first delivery
+            metrics.child(metrics.delivery_failures, sink)
+            metrics.child(metrics.delivery_lag, sink)
 
 
 def _log_if_failed(done: "Future[Any]") -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from conductor.core import EnsembleEngine, Outcome, unpublished
 from conductor.core.figures import figures
 from conductor.metrics.catalogue import WHOLE
-from conductor.metrics.instrument import publish_figures, record_outcome
+from conductor.metrics.instrument import publish_engine, record_outcome
 from conductor.metrics.registry import Metrics
 from conductor.metrics.rollup import DEFAULT_MIN_GROUP_SIZE, Rollup
 from schemas import Cue
@@ -77,4 +77,4 @@ class Session:
         for engine in self.engines.values():
             rollup = self.rollup(engine)
             if rollup is not None:
-                publish_figures(metrics, rollup, figures(engine))
+                publish_engine(metrics, rollup, engine)

@@ -177,6 +177,9 @@ class Prometheus:
     targets: list[str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    jobs: dict[str, list[str]] = field(default_factory=dict)
+    """More scrape jobs, by name, beside `conductor` (which scrapes `targets`)."""
+    rule_files: list[Path] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -185,11 +188,15 @@ class Prometheus:
     def start(self) -> "Prometheus":
         binary = shutil.which("prometheus") or "/usr/bin/prometheus"
         config = self.directory / "prometheus.yml"
+        jobs = {"conductor": self.targets, **self.jobs}
         config.write_text(
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            f"rule_files: {json.dumps([str(path) for path in self.rule_files])}\n"
             "scrape_configs:\n"
-            "  - job_name: conductor\n"
-            f"    static_configs: [{{targets: {json.dumps(self.targets)}}}]\n",
+            + "".join(
+                f"  - job_name: {name}\n    static_configs: [{{targets: {json.dumps(found)}}}]\n"
+                for name, found in jobs.items()
+            ),
             encoding="utf-8",
         )
         self.process = subprocess.Popen(
@@ -211,8 +218,24 @@ class Prometheus:
         except httpx.TransportError:
             return False
 
-    def query(self, promql: str) -> list[dict[str, Any]]:
-        answer = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5)
+    def query(self, promql: str, at: float | None = None) -> list[dict[str, Any]]:
+        params: dict[str, str | float] = {"query": promql}
+        if at is not None:
+            params["time"] = at
+        answer = httpx.get(f"{self.url}/api/v1/query", params=params, timeout=10)
+        if answer.status_code == 400:
+            raise AssertionError(f"{promql}: {answer.json()['error']}")
+        answer.raise_for_status()
+        result: list[dict[str, Any]] = answer.json()["data"]["result"]
+        return result
+
+    def query_range(
+        self, promql: str, start: float, end: float, step: float
+    ) -> list[dict[str, Any]]:
+        params = {"query": promql, "start": start, "end": end, "step": step}
+        answer = httpx.get(f"{self.url}/api/v1/query_range", params=params, timeout=30)
+        if answer.status_code == 400:
+            raise AssertionError(f"{promql}: {answer.json()['error']}")
         answer.raise_for_status()
         result: list[dict[str, Any]] = answer.json()["data"]["result"]
         return result

@@ -145,3 +145,23 @@ def test_a_timer_set_in_the_past_at_an_instant_already_ticked_still_fires(
         if b"late-1" in body
     ]
     assert holds, "the hold on the late task fired"
+
+
+def test_snapshots_and_the_replay_at_start_are_measured(tmp_path: Path) -> None:
+    clock = still(datetime(2026, 3, 1, tzinfo=UTC))
+    first = runtime(tmp_path / "a.db", clock, snapshot_every=40)
+    for start in range(0, 110, 25):  # snapshots at 51 and 101, then 10 events more
+        first.ingest(LINES[start : min(start + 25, 110)])
+    first.writer.close()
+    value = first.metrics.registry.get_sample_value
+    assert value("conductor_snapshot_duration_seconds_count") == 2
+    assert value("conductor_snapshot_offset") == first.store.latest_snapshot()[0]  # type: ignore[index]
+    first.store.close()
+
+    second = runtime(tmp_path / "a.db", clock, snapshot_every=40)
+    value = second.metrics.registry.get_sample_value
+    snapshot_at = second.store.latest_snapshot()[0]  # type: ignore[index]
+    assert value("conductor_snapshot_offset") == snapshot_at
+    assert value("conductor_recovery_replayed_events") == 111 - snapshot_at == 10
+    assert 0 < value("conductor_recovery_duration_seconds") < 60  # type: ignore[operator]
+    second.close()

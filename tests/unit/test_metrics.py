@@ -1,8 +1,10 @@
 """The metric catalogue: one factory, only allowed labels, updates from outcomes and figures."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -10,9 +12,20 @@ from prometheus_client.parser import text_string_to_metric_families
 from conductor.core import Measure, Observation, Outcome, Problem
 from conductor.core.figures import figures
 from conductor.io.scorefile import load_score
-from conductor.metrics.catalogue import ALLOWED_LABELS, CATALOGUE, CYCLE_TIME, WHOLE, Type
+from conductor.metrics.catalogue import (
+    ALLOWED_LABELS,
+    CATALOGUE,
+    CYCLE_TIME,
+    EMBEDDED,
+    WHOLE,
+    WORKER,
+    WORKER_ONLY_LABELS,
+    Type,
+    exposed_by,
+)
 from conductor.metrics.collectors import TallyHistogram
-from conductor.metrics.instrument import publish_figures, record_outcome
+from conductor.metrics.instrument import publish_engine, publish_figures, record_outcome
+from conductor.metrics.planfigures import needed_pace
 from conductor.metrics.registry import Metrics, build_metrics
 from conductor.metrics.rollup import Rollup
 from conductor.rehearsal.replay import rehearse_file
@@ -83,15 +96,17 @@ def exercised(score: Score) -> Metrics:
     metrics.delivery_failures.labels("webhook").inc()
     metrics.delivery_lag.labels("webhook").observe(0.2)
     metrics.delivery_pending.labels("webhook").set(0)
+    metrics.snapshot_duration.observe(0.01)
     with (EXAMPLES / "events.jsonl").open("rb") as lines:
         engine = rehearse_file(score, lines, None).rehearsal.session.engines["harbor"]
-    publish_figures(metrics, rollup, figures(engine))
+    publish_engine(metrics, rollup, engine)
     return metrics
 
 
 def test_every_metric_carries_only_allowed_labels(score: Score) -> None:
     for spec in CATALOGUE:
-        assert set(spec.labels) <= ALLOWED_LABELS, spec.name
+        allowed = ALLOWED_LABELS | (WORKER_ONLY_LABELS if spec.runtimes == {WORKER} else set())
+        assert set(spec.labels) <= allowed, spec.name
     exposed = generate_latest(exercised_registry(score)).decode()
     seen = set()
     for family in text_string_to_metric_families(exposed):
@@ -104,8 +119,25 @@ def test_every_metric_carries_only_allowed_labels(score: Score) -> None:
 
 def test_the_registry_holds_exactly_the_catalogue(score: Score) -> None:
     families = {family.name for family in exercised_registry(score).collect()}
-    expected = {spec.name.removesuffix("_total") for spec in CATALOGUE}
+    expected = {spec.name.removesuffix("_total") for spec in exposed_by(EMBEDDED)}
     assert families == expected
+    worker = {
+        family.name for family in build_metrics(CollectorRegistry(), WORKER).registry.collect()
+    }
+    worker_only = {
+        spec.name.removesuffix("_total") for spec in CATALOGUE if spec.runtimes == {WORKER}
+    }
+    assert worker == {spec.name.removesuffix("_total") for spec in exposed_by(WORKER)} - worker_only
+    assert "conductor_snapshot_offset" in families - worker
+    assert "conductor_worker_consumer_lag_messages" in worker_only
+
+
+def test_every_metric_has_a_name_of_its_type_and_a_help_text() -> None:
+    names = [spec.name for spec in CATALOGUE]
+    assert len(names) == len(set(names))
+    for spec in CATALOGUE:
+        assert spec.name.startswith("conductor_") and len(spec.help) > 15, spec.name
+        assert spec.name.endswith("_total") == (spec.type is Type.COUNTER), spec.name
 
 
 def test_histograms_document_their_buckets() -> None:
@@ -234,3 +266,115 @@ def test_a_tally_histogram_exposes_what_a_prometheus_client_histogram_does() -> 
         line for line in generate_latest(reference).decode().splitlines() if "_created" not in line
     ]
     assert generate_latest(tallied).decode().splitlines() == expected
+
+
+def test_the_runtime_says_which_it_is_when_it_started_and_whether_it_is_healthy() -> None:
+    registry = CollectorRegistry()
+    metrics = build_metrics(registry, WORKER)
+    started = registry.get_sample_value("conductor_runtime_start_time_seconds", {"kind": WORKER})
+    assert started is not None and started > 1.7e9
+    assert registry.get_sample_value("conductor_runtime_healthy", {"kind": WORKER}) == 1
+    metrics.healthy(False)
+    assert registry.get_sample_value("conductor_runtime_healthy", {"kind": WORKER}) == 0
+
+
+def test_cue_counters_and_histograms_start_at_zero_for_every_recipient(score: Score) -> None:
+    registry = CollectorRegistry()
+    metrics = build_metrics(registry)
+    record_outcome(metrics, Rollup.of(score), "harbor", Outcome("e-1"))
+    value = registry.get_sample_value
+    for section, role in [("", ""), ("quality", ""), ("platform", "platform-dev")]:
+        labels = {"ensemble": "harbor", "kind": "breakdown", "section": section, "role": role}
+        assert value("conductor_cues_total", labels) == 0
+    for section in ("", "platform", "product", "quality"):
+        labels = {"ensemble": "harbor", "section": section}
+        assert value("conductor_cycle_time_seconds_count", labels) == 0
+        assert value("conductor_decision_latency_seconds_count", labels) == 0
+    assert value("conductor_events_accepted_total", {"ensemble": "harbor"}) == 1
+    for counter in ("duplicate", "rejected"):
+        assert value(f"conductor_events_{counter}_total", {"ensemble": "harbor"}) == 0
+    exposed = generate_latest(registry).decode()
+    assert exposed.count("conductor_cues_total{") == 9 * (1 + 3 + 7)  # kinds x recipients
+
+
+def replay(score: Score, until: datetime | None = None) -> Any:
+    """The example log replayed; with `until`, only its events before that instant."""
+    lines = (EXAMPLES / "events.jsonl").read_bytes().splitlines()
+    if until is not None:
+        lines = [
+            line
+            for line in lines
+            if datetime.fromisoformat(orjson.loads(line)["occurred_at"]) < until
+        ]
+    return rehearse_file(score, lines, until)
+
+
+def test_the_new_figures_say_what_the_core_says(score: Score) -> None:
+    value = exercised_registry(score).get_sample_value
+    expected = example_figures(score)
+    for milestone, values in expected["milestones"].items():
+        labels = {"ensemble": "harbor", "milestone": milestone}
+        status = {"waiting": 0, "entered": 1, "reached": 2}[values["status"]]
+        assert value("conductor_milestone_status", labels) == status
+        assert value("conductor_milestone_behind", labels) == values["behind"]
+        assert value("conductor_milestone_on_critical_path", labels) == values["on_critical_path"]
+        p50 = value("conductor_milestone_forecast_p50_timestamp_seconds", labels)
+        if values["forecast"]["p50"] is None:
+            assert p50 is None
+        else:
+            assert p50 is not None
+            shown = datetime.fromtimestamp(p50, UTC)
+            assert shown.date().isoformat() == values["forecast"]["p50"] and shown.hour == 12
+    assert (
+        sum(
+            value("conductor_milestone_on_critical_path", {"ensemble": "harbor", "milestone": m})
+            or 0
+            for m in expected["milestones"]
+        )
+        == len(expected["critical_path"])
+        > 0
+    )
+    commitment = {"ensemble": "harbor", "commitment": "public-launch"}
+    due = value("conductor_commitment_due_timestamp_seconds", commitment)
+    assert due == datetime(2026, 5, 8, 12, tzinfo=UTC).timestamp()
+    harbor = {"ensemble": "harbor"}
+    assert value("conductor_cue_budget_per_day", harbor) == 3
+    assert value("conductor_blocker_hold_seconds", harbor) == 2 * 86_400
+    assert value("conductor_decision_latency_target_seconds", harbor) == 2 * 86_400
+
+
+def test_budget_used_counts_each_recipients_cues_of_its_current_day(score: Score) -> None:
+    report = replay(score)
+    engine = report.rehearsal.session.engines["harbor"]
+    registry = CollectorRegistry()
+    metrics = build_metrics(registry)
+    publish_engine(metrics, Rollup.of(score), engine)
+    plan = engine.plan
+    today = plan.local_day(engine.state.now)[0]
+    counted: dict[tuple[str, str], int] = {}
+    for cue in report.cues:
+        if cue.kind == "digest" or plan.local_day(int(cue.at.timestamp()))[0] != today:
+            continue
+        labels = Rollup.of(score).recipient(cue)
+        counted[labels] = counted.get(labels, 0) + 1
+    series = {
+        (s.labels["section"], s.labels["role"]): s.value
+        for family in registry.collect()
+        if family.name == "conductor_cue_budget_used"
+        for s in family.samples
+    }
+    assert len(series) == 1 + 3 + 7
+    for labels, found in series.items():
+        assert found == counted.get(labels, 0) <= 3, labels
+
+
+def test_the_needed_pace_is_the_one_the_tempo_cue_names(score: Score) -> None:
+    tempo = [
+        cue for cue in replay(score).cues if cue.kind == "tempo" and "plan needs" in cue.reason
+    ]
+    assert tempo
+    for cue in tempo[:3]:
+        engine = replay(score, cue.at).rehearsal.session.engines["harbor"]
+        section = cue.to.section  # type: ignore[union-attr]
+        named = float(cue.reason.split("needs about ")[1].split(" ")[0])
+        assert round(needed_pace(engine, section), 1) == named

@@ -31,6 +31,10 @@ def test_cues_that_did_not_reach_the_broker_stop_the_worker_unacked() -> None:
         await asyncio.gather(*worker._snapshots, return_exceptions=True)
         assert worker._crashing is not None, "the worker did not stop"
         await worker._crashing
+        health = worker.metrics.catalogue.registry.get_sample_value(
+            "conductor_runtime_healthy", {"kind": "worker"}
+        )
+        assert health == 0 and not worker.metrics.healthy
         return events, worker.app.crash_reason
 
     events, reason = asyncio.run(scenario())
