@@ -1,4 +1,4 @@
-"""Shared field types for every schema: identifiers and positive durations."""
+"""Shared field types for every schema: identifiers, durations within bounds, free text."""
 
 from datetime import timedelta
 from typing import Annotated
@@ -20,6 +20,34 @@ def _positive(value: timedelta) -> timedelta:
 
 PositiveDuration = Annotated[timedelta, AfterValidator(_positive)]
 """An ISO 8601 duration (`P1W`, `PT15M`, `P2DT4H`) greater than zero."""
+
+
+def _words(duration: timedelta) -> str:
+    if duration % timedelta(days=1) == timedelta(0):
+        return f"{duration.days} day{'s' if duration.days != 1 else ''}"
+    minutes = int(duration.total_seconds() // 60)
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
+    return f"{minutes} minutes"
+
+
+def within(least: timedelta, most: timedelta) -> AfterValidator:
+    """A check that a duration lies between `least` and `most`: the bounds keep finite what
+    one score can make a runtime do (a `PT1S` cycle would run a forecast every second)."""
+
+    def check(value: timedelta) -> timedelta:
+        if not least <= value <= most:
+            raise ValueError(f"must be between {_words(least)} and {_words(most)}")
+        return value
+
+    return AfterValidator(check)
+
+
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+"""A line of free text a person reads (a title, a reason, a question): at most 500
+characters, no control characters."""
 
 
 def format_location(loc: tuple[str | int, ...]) -> str:

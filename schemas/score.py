@@ -1,18 +1,30 @@
 """The score: a team's plan of sections, roles, milestones, cadences, tempo and commitments."""
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from schemas.common import Id, PositiveDuration
+from schemas.common import Id, Text, within
 
 Location = tuple[str | int, ...]
+
+
+MINUTE, HOUR, DAY, WEEK = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1),
+                           timedelta(weeks=1))  # fmt: skip
+HORIZON_MARGIN = timedelta(days=365)
+"""How long after its last due or commitment date a score still runs (its horizon): cadences
+and cycle boundaries stop there, and later events are refused until a revision extends it."""
+MOST_OFTEN = HOUR
+"""The shortest gap between two occurrences of a cadence."""
+MOST_ITEMS = 500
+"""The most sections, milestones, cadences, commitments or experiments a score may list."""
 
 
 class _Model(BaseModel):
@@ -23,16 +35,16 @@ class Section(_Model):
     """A sub-team. `size` is optional; small sections are rolled up in published figures."""
 
     id: Id
-    roles: list[Id] = Field(default_factory=list)
+    roles: Annotated[list[Id], Field(max_length=MOST_ITEMS)] = Field(default_factory=list)
     size: Annotated[int, Field(ge=1)] | None = None
 
 
 class Tempo(_Model):
-    cycle: PositiveDuration = timedelta(weeks=1)
+    cycle: Annotated[timedelta, within(DAY, 13 * WEEK)] = WEEK
     wip_limit: dict[Id, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
-    decision_latency: PositiveDuration = timedelta(days=2)
-    blocker_hold: PositiveDuration = timedelta(days=2)
-    cue_budget_per_day: Annotated[int, Field(ge=1)] = 5
+    decision_latency: Annotated[timedelta, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
+    blocker_hold: Annotated[timedelta, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
+    cue_budget_per_day: Annotated[int, Field(ge=1, le=1000)] = 5
 
 
 class CadenceKind(StrEnum):
@@ -46,30 +58,51 @@ class CadenceKind(StrEnum):
 class Cadence(_Model):
     id: Id
     kind: CadenceKind
-    rrule: str = Field(description="RFC 5545 RRULE in the score's timezone, e.g. FREQ=DAILY")
-    duration: PositiveDuration
-    grace: PositiveDuration = timedelta(hours=1)
-    reminder: PositiveDuration | None = None
-    sections: list[Id] | None = None
+    rrule: Annotated[str, Field(max_length=500)] = Field(
+        description="RFC 5545 RRULE in the score's timezone, e.g. FREQ=DAILY; at most hourly"
+    )
+    duration: Annotated[timedelta, within(MINUTE, DAY)]
+    grace: Annotated[timedelta, within(MINUTE, DAY)] = HOUR
+    reminder: Annotated[timedelta, within(MINUTE, WEEK)] | None = None
+    sections: Annotated[list[Id], Field(max_length=MOST_ITEMS)] | None = None
 
     @field_validator("rrule")
     @classmethod
     def _parses_as_rrule(cls, value: str) -> str:
         try:
-            rrulestr(value, dtstart=datetime(2000, 1, 1))
+            rule = rrulestr(value, dtstart=datetime(2000, 1, 1))
         except (ValueError, TypeError) as error:
             raise ValueError(f"invalid RRULE: {error}") from None
+        _at_most_hourly(value, rule)
         return value
+
+
+def _at_most_hourly(text: str, rule: Any) -> None:
+    """Refuse a rule whose occurrences come closer than `MOST_OFTEN`, judged on its first
+    ones (a rule repeats its pattern; a pattern finer than hourly shows within a week)."""
+    if not isinstance(rule, rrule):
+        raise ValueError("must be one RRULE (no RDATE, EXRULE or sets)")
+    if re.search(r"FREQ\s*=\s*(SECONDLY|MINUTELY)", text, re.IGNORECASE):
+        raise ValueError("recurs more often than hourly (FREQ=SECONDLY and MINUTELY never)")
+    previous = None
+    for found in rule.xafter(datetime(2000, 1, 1), count=200, inc=True):
+        if previous is not None and found - previous < MOST_OFTEN:
+            raise ValueError(
+                f"recurs more often than hourly ({previous:%H:%M} and {found:%H:%M} on "
+                f"{found:%Y-%m-%d} are {int((found - previous).total_seconds() // 60)} "
+                "minutes apart)"
+            )
+        previous = found
 
 
 class Milestone(_Model):
     id: Id
-    title: str
+    title: Text
     section: Id
     owner: Id = Field(description="the role that owns the milestone")
     due: date
-    estimate: Annotated[int, Field(ge=1, description="work items")]
-    depends_on: list[Id] = Field(default_factory=list)
+    estimate: Annotated[int, Field(ge=1, le=100_000, description="work items")]
+    depends_on: Annotated[list[Id], Field(max_length=MOST_ITEMS)] = Field(default_factory=list)
 
 
 class Commitment(_Model):
@@ -81,23 +114,29 @@ class Commitment(_Model):
 
 class Experiment(_Model):
     id: Id
-    theme: str
+    theme: Text
 
 
 class Score(_Model):
     """A validated score. Cross-references are checked after the fields parse."""
 
     score: Id
-    title: str
+    title: Text
     ensemble: Id
     timezone: str
     starts: date
-    sections: Annotated[list[Section], Field(min_length=1)]
+    sections: Annotated[list[Section], Field(min_length=1, max_length=MOST_ITEMS)]
     tempo: Tempo = Field(default_factory=Tempo)
-    cadences: list[Cadence] = Field(default_factory=list)
-    milestones: list[Milestone] = Field(default_factory=list)
-    commitments: list[Commitment] = Field(default_factory=list)
-    experiments: list[Experiment] = Field(default_factory=list)
+    cadences: Annotated[list[Cadence], Field(max_length=MOST_ITEMS)] = Field(default_factory=list)
+    milestones: Annotated[list[Milestone], Field(max_length=MOST_ITEMS)] = Field(
+        default_factory=list
+    )
+    commitments: Annotated[list[Commitment], Field(max_length=MOST_ITEMS)] = Field(
+        default_factory=list
+    )
+    experiments: Annotated[list[Experiment], Field(max_length=MOST_ITEMS)] = Field(
+        default_factory=list
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -124,6 +163,12 @@ class Score(_Model):
                 ],
             )
         return self
+
+    def horizon(self) -> date:
+        """The last day the score runs: its last due or commitment date (or its start) plus
+        `HORIZON_MARGIN`. A revision with later dates extends it."""
+        dates = [self.starts, *(m.due for m in self.milestones), *(c.by for c in self.commitments)]
+        return max(dates) + HORIZON_MARGIN
 
     def section_of_role(self) -> dict[str, str]:
         """Each role's section (the first one that lists it)."""

@@ -20,7 +20,7 @@ from faust.types import EventT, StreamT
 from faust.types.tuples import TP
 
 from conductor.io.modeljson import model_json
-from conductor.session.clock import now_of
+from conductor.session.clock import now_of, too_far_ahead
 from conductor.session.ensembles import Session
 from conductor.session.ticks import due_tick
 from schemas import Cue
@@ -137,6 +137,11 @@ class ConductorApp:
         if isinstance(checked, str):
             self.metrics.invalid()
             await self._reject(event, checked)
+            return
+        ahead = too_far_ahead(checked, self.config.clock, self.config.max_clock_skew)
+        if ahead is not None:
+            self.metrics.invalid()
+            await self._reject(event, str(ahead))
             return
         ensemble = checked.ensemble
         live = self._restored(ensemble, message.partition)

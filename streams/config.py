@@ -1,6 +1,7 @@
 """Settings of a Conductor worker (every Faust timeout is configurable: tests want short ones)."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from conductor.metrics.rollup import DEFAULT_MIN_GROUP_SIZE
@@ -55,6 +56,8 @@ class WorkerConfig:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     clock: Timekeeper = field(default_factory=WallClock)
+    max_clock_skew: timedelta | None = None
+    """Events dated further ahead of the clock are dead-lettered (None: no limit)."""
     tick_interval: float = 1.0
     snapshot_every: int = 200
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE

@@ -2,6 +2,7 @@
 only when one of them runs)."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,14 @@ def worker(
     clock: Annotated[
         str, typer.Option(help="wall, event (tick by event time), or a fixed ISO time")
     ] = "wall",
+    max_clock_skew: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CONDUCTOR_MAX_CLOCK_SKEW",
+            help="dead-letter events dated further ahead of the clock, an ISO 8601 duration "
+            "[P1D on the wall clock; no limit on another]",
+        ),
+    ] = None,
     snapshot_every: Annotated[int, typer.Option(help="events per state snapshot")] = 200,
     min_group_size: Annotated[
         int,
@@ -47,12 +56,13 @@ def worker(
     loglevel: Annotated[str, typer.Option()] = "info",
 ) -> None:
     """Run a Kafka stream worker: fold conductor.events, send cues, dead-letter bad input."""
-    from conductor.session.clock import parse_timekeeper
+    from conductor.session.clock import DEFAULT_MAX_SKEW, WallClock, parse_timekeeper
     from streams.config import Timeouts, WorkerConfig, parse_store
     from streams.run import run_worker
 
     try:
         ticking = parse_timekeeper(clock)
+        skew = _duration(max_clock_skew, "--max-clock-skew") if max_clock_skew else None
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--clock") from None
     try:
@@ -71,6 +81,9 @@ def worker(
         clock=ticking,
         snapshot_every=snapshot_every,
         min_group_size=min_group_size,
+        max_clock_skew=skew
+        if max_clock_skew
+        else (DEFAULT_MAX_SKEW if isinstance(ticking, WallClock) else None),
         timeouts=Timeouts.short() if short_timeouts else Timeouts(),
     )
     run_worker(config, loglevel)
@@ -137,6 +150,17 @@ async def _print_cues(broker: str, topic: str, follow: bool, as_jsonl: bool) -> 
     if not as_jsonl and not follow:
         collected.sort(key=lambda cue: (cue.at, cue.id))
         Console(width=160).print(cue_table(collected, "UTC"))
+
+
+def _duration(text: str, option: str) -> "timedelta":
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(timedelta).validate_python(text)
+    except ValidationError:
+        raise typer.BadParameter(
+            f"{text!r} is not an ISO 8601 duration (e.g. P1D, PT6H)", param_hint=option
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,7 @@ from conductor.core.state import EnsembleState, TimerEntry
 from conductor.core.timeutil import to_datetime, to_epoch
 from schemas import Cue, CueKind, Score
 from schemas.events import ClockTick, Event, ScorePublished
+from schemas.score import HORIZON_MARGIN
 
 
 def unpublished(ensemble: str) -> Problem:
@@ -42,6 +43,16 @@ def _timers() -> tuple[dict[str, Deadline], dict[str, StrEnum]]:
 
 
 SCORE_EVENTS = frozenset({"score.published", "score.revised"})
+
+
+def after_horizon(score: Score, event: Event) -> Problem:
+    """Why an event after the score's horizon is refused: nothing it could fire is planned."""
+    return Problem(
+        "occurred_at",
+        f"{event.occurred_at.isoformat()} is after the score's horizon ({score.horizon()}, "
+        f"{HORIZON_MARGIN.days} days after its last due or commitment date): revise the score "
+        "to extend it",
+    )
 
 
 @cache
@@ -117,6 +128,8 @@ class EnsembleEngine:
         if problem is not None:
             return Outcome(event_id, rejection=problem)
         at = to_epoch(event.occurred_at)
+        if not scored and at > self.plan.horizon:
+            return Outcome(event_id, rejection=after_horizon(self.plan.score, event))
         self.cues, self.observations = [], []
         timers = state.timers
         if timers and timers[0][0] <= at:

@@ -5,17 +5,21 @@ when the event changed nothing (a repeat): only then do the rules answering that
 not run. Score events are adopted by the engine first (it owns the plan)."""
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from conductor.core.effects import Measure, Observation
 from conductor.core.plan import Plan
 from conductor.core.problem import Problem
 from conductor.core.state import RECENT, Decision, EnsembleState, Task
+from conductor.core.timeutil import local_midnight, to_epoch
 from schemas import events as ev
 
 Check = Callable[[EnsembleState, Plan | None, Any], Problem | None]
 Fold = Callable[[EnsembleState, Plan, Any, int], Sequence[Observation] | None]
 
+ONE_DAY = timedelta(days=1)
 APPLIED: Sequence[Observation] = ()
 """A fold's answer when the event took effect and measured nothing."""
 
@@ -29,10 +33,18 @@ not only the newest. Sixteen cover the late reports of a busy cadence and bound 
 def _check_score(
     state: EnsembleState, plan: Plan | None, event: ev.ScorePublished | ev.ScoreRevised
 ) -> Problem | None:
-    if event.data.score.ensemble != event.ensemble:
+    score = event.data.score
+    if score.ensemble != event.ensemble:
         return Problem(
             "data.score.ensemble",
-            f"the score is for {event.data.score.ensemble!r}, the event for {event.ensemble!r}",
+            f"the score is for {score.ensemble!r}, the event for {event.ensemble!r}",
+        )
+    horizon = score.horizon()
+    if to_epoch(event.occurred_at) >= local_midnight(horizon + ONE_DAY, ZoneInfo(score.timezone)):
+        return Problem(
+            "occurred_at",
+            f"{event.occurred_at.isoformat()} is after the horizon of the score it publishes "
+            f"({horizon})",
         )
     return None
 

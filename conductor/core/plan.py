@@ -127,6 +127,9 @@ class Plan:
             section: tuple(m for m in self.milestones.values() if m.section == section)
             for section in self.sections
         }
+        self.horizon = self._day_end(score.horizon())
+        """The instant the score stops running: no deadline is set after it, and later events
+        are refused (`schemas.score.HORIZON_MARGIN`)."""
         self._planned_starts = {
             m.id: max([self.start, *[self.milestones[d].due_end for d in m.depends_on]])
             for m in self.milestones.values()

@@ -29,7 +29,7 @@ def start(state: EnsembleState, plan: Plan, timer: Timer | None) -> Effects:
     for rule in registry().rules:
         effects += rule.on_start(state, plan, revision)
     index = max(state.cycles_checked + 1, plan.first_boundary_from(state.now))
-    effects.append(Timer(at=plan.boundary(index), kind=RhythmDeadline.CYCLE, stamp=index))
+    effects += _boundary(plan, index)
     return effects
 
 
@@ -42,8 +42,14 @@ def cycle_boundary(state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
     effects: list[Effect] = []
     for rule in registry().rules:
         effects += rule.on_cycle(state, plan, index)
-    effects.append(Timer(at=plan.boundary(index + 1), kind=RhythmDeadline.CYCLE, stamp=index + 1))
+    effects += _boundary(plan, index + 1)
     return effects
+
+
+def _boundary(plan: Plan, index: int) -> list[Timer]:
+    """The timer of cycle `index`'s boundary, unless it is past the score's horizon."""
+    at = plan.boundary(index)
+    return [Timer(at=at, kind=RhythmDeadline.CYCLE, stamp=index)] if at <= plan.horizon else []
 
 
 class Rhythm(Rule):

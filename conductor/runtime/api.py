@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from conductor.errors import ConductorError
 from conductor.runtime.delivery import Courier
 from conductor.runtime.live import LiveRuntime
+from conductor.runtime.steps import Steps, T, drive
 from schemas import EVENT_ADAPTER, CueKind
 
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/json-lines"})
@@ -60,9 +61,21 @@ def create_app(
 
     runtime.on_append = wake
 
+    folding = asyncio.Lock()
+    """Batches and ticks fold one after the other (the log's one order); readers of the state
+    wait for the fold in progress, so they never see half a batch."""
+
+    async def fold(steps: Steps[T]) -> T:
+        async with folding:
+            try:
+                return await drive(steps)
+            except BaseException:
+                runtime.abandon()
+                raise
+
     async def ticker() -> None:
         while True:
-            runtime.tick()
+            await fold(runtime.tick_steps())
             await asyncio.sleep(TICK_POLL_SECONDS)
 
     @contextlib.asynccontextmanager
@@ -139,7 +152,7 @@ def create_app(
             return _json({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         lines = body.split(b"\n") if media in NDJSON_TYPES else [body]
-        result = runtime.ingest(lines)
+        result = await fold(runtime.ingest_steps(lines))
         if result.committed is not None:
             await asyncio.wrap_future(result.committed)  # answered once it is in the log
         failed = not result.appended and result.count("rejected") > 0
@@ -164,7 +177,8 @@ def create_app(
     @app.get("/ensembles/{ensemble}")
     async def get_ensemble(ensemble: str) -> Response:
         """Tempo and alignment figures, milestone status and forecasts of one ensemble."""
-        found = runtime.figures(ensemble)
+        async with folding:
+            found = runtime.figures(ensemble)
         if found is None:
             return _json({"detail": f"unknown ensemble {ensemble!r}"}, 404)
         return _json({**found, "offset": runtime.offset})
@@ -179,7 +193,8 @@ def create_app(
 
     @app.get("/metrics")
     async def metrics() -> Response:
-        runtime.refresh_metrics()
+        async with folding:
+            runtime.refresh_metrics()
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     original_openapi = app.openapi

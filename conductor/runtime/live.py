@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -28,9 +28,10 @@ from conductor.io.statejson import dumps as state_json
 from conductor.metrics.catalogue import WHOLE
 from conductor.metrics.registry import Metrics
 from conductor.runtime.deadlines import DeadlineIndex
+from conductor.runtime.steps import Slicer, Steps, complete
 from conductor.runtime.store import Entry, Rows, Store
 from conductor.runtime.writer import InlineWriter, LogWriter
-from conductor.session.clock import Clock, now_of
+from conductor.session.clock import Clock, now_of, too_far_ahead
 from conductor.session.ensembles import Session
 from conductor.session.ticks import due_tick
 from schemas import Score
@@ -90,6 +91,8 @@ class LiveRuntime:
         snapshot_every: int = 100_000,
         min_group_size: int = 3,
         writer: LogWriter | None = None,
+        *,
+        max_skew: timedelta | None = None,
     ) -> None:
         self.store = store
         """Read by the runtime (recovery, cues, the outbox); written only through `writer`."""
@@ -99,6 +102,8 @@ class LiveRuntime:
         self.sinks = tuple(sinks)
         self.snapshot_every = snapshot_every
         self.min_group_size = min_group_size
+        self.max_skew = max_skew
+        """Events dated further ahead of the clock are refused (None: no limit)."""
         self.session = Session(min_group_size)
         self.offset = 0
         """The offset of the newest entry folded and handed to the writer."""
@@ -110,6 +115,7 @@ class LiveRuntime:
         before that fail with the write they followed, and must not rebuild it again."""
         self._snapshot_at = 0
         self._pending: list[Entry] = []
+        self._abandoned = False
         self._deadlines = DeadlineIndex()
 
     # -- start ---------------------------------------------------------------------------
@@ -167,7 +173,7 @@ class LiveRuntime:
             )
         else:
             return None
-        result = self._apply_all([event], [1])
+        result = complete(self._apply_all([event], [1], Slicer()))
         result.committed = self._flush()
         result.offset = self.offset
         return result
@@ -185,11 +191,16 @@ class LiveRuntime:
 
     def tick(self) -> int:
         """Append the `clock.tick`s due now (`conductor.session.ticks`)."""
-        ticks = self._tick_due()
+        return complete(self.tick_steps())
+
+    def tick_steps(self) -> Steps[int]:
+        """`tick` in slices (`conductor.runtime.steps`)."""
+        self._recover_if_abandoned()
+        ticks = yield from self._ticks_due(Slicer())
         self._flush()  # a failed write is the writer's callback's to handle
         return ticks
 
-    def _tick_due(self) -> int:
+    def _ticks_due(self, slicer: Slicer) -> Steps[int]:
         """Fold the tick due for each ensemble whose deadline the clock passed; they join the
         pending entries. (Ensembles are independent folds: ticking one after the other gives
         each the same cues as ticking them interleaved.)"""
@@ -201,7 +212,20 @@ class LiveRuntime:
                 self._pending.append(self._entry(tick, model_json(tick), outcome))
                 ticks += 1
             self._deadlines.note(name, engine.next_deadline())
+            if slicer.due():
+                yield
         return ticks
+
+    def abandon(self) -> None:
+        """A fold in slices stopped halfway (its request was cancelled, the server stops):
+        nothing of it is written, and the state is rebuilt from the log before the next."""
+        self._pending = []
+        self._abandoned = True
+
+    def _recover_if_abandoned(self) -> None:
+        if self._abandoned:
+            self._abandoned = False
+            self.recover()
 
     # -- ingest --------------------------------------------------------------------------
 
@@ -212,6 +236,12 @@ class LiveRuntime:
         appended). Lines the core refuses are reported and skipped; the accepted lines are
         appended in one transaction with the ticks of the deadlines the batch reached.
         """
+        return complete(self.ingest_steps(lines))
+
+    def ingest_steps(self, lines: Sequence[bytes]) -> Steps[BatchResult]:
+        """`ingest` in slices (`conductor.runtime.steps`)."""
+        self._recover_if_abandoned()
+        slicer = Slicer()
         parsed: list[Event] = []
         numbers: list[int] = []
         invalid: list[LineResult] = []
@@ -224,12 +254,14 @@ class LiveRuntime:
             else:
                 parsed.append(event)
                 numbers.append(number)
+            if slicer.due():
+                yield
         if invalid:
             for _ in invalid:
                 self.metrics.events_rejected.inc(WHOLE)
             return self._refused(invalid, parsed, numbers)
-        result = self._apply_all(parsed, numbers, list(lines))
-        self._tick_due()
+        result = yield from self._apply_all(parsed, numbers, slicer, list(lines))
+        yield from self._ticks_due(slicer)
         result.committed = self._flush()
         result.offset = self.offset
         return result
@@ -250,10 +282,19 @@ class LiveRuntime:
         return BatchResult(results, appended=False, offset=self.offset)
 
     def _apply_all(
-        self, events: Sequence[Event], numbers: Sequence[int], lines: Sequence[bytes] = ()
-    ) -> BatchResult:
+        self,
+        events: Sequence[Event],
+        numbers: Sequence[int],
+        slicer: Slicer,
+        lines: Sequence[bytes] = (),
+    ) -> Steps[BatchResult]:
         results = []
         for number, event in zip(numbers, events, strict=True):
+            ahead = too_far_ahead(event, self.clock, self.max_skew)
+            if ahead is not None:
+                self.metrics.events_rejected.inc(WHOLE)
+                results.append(LineResult(number, "rejected", event.id, [ahead]))
+                continue
             outcome = self._apply(event)
             if outcome.duplicate:
                 results.append(LineResult(number, "duplicate", event.id))
@@ -263,6 +304,8 @@ class LiveRuntime:
                 body = lines[number - 1].strip() if lines else model_json(event)
                 self._pending.append(self._entry(event, body, outcome))
                 results.append(LineResult(number, "accepted", event.id))
+            if slicer.due():
+                yield
         return BatchResult(results, appended=bool(self._pending), offset=self.offset)
 
     def _apply(self, event: Event) -> Outcome:

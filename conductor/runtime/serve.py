@@ -15,7 +15,7 @@ from conductor.runtime.live import LiveRuntime
 from conductor.runtime.settings import Settings
 from conductor.runtime.store import Store
 from conductor.runtime.writer import WriterProcess
-from conductor.session.clock import Clock, ScaledClock, WallClock
+from conductor.session.clock import DEFAULT_MAX_SKEW, Clock, ScaledClock, WallClock
 from schemas import Score
 
 
@@ -28,6 +28,11 @@ def sinks_of(settings: Settings) -> list[Sink]:
     if settings.webhook is not None:
         sinks.append(WebhookSink(settings.webhook, settings.webhook_timeout))
     return sinks
+
+
+SHUTDOWN_SECONDS = 3
+"""After SIGTERM, how long requests in progress may finish before they are cancelled (a
+batch cancelled halfway writes nothing: the client retries it)."""
 
 
 def clock_of(settings: Settings) -> Clock:
@@ -45,6 +50,9 @@ def build(
     """Open the log, rebuild state, publish `score` if it changed; the app is ready to serve,
     with `background` jobs (the demo's simulated team) running beside it."""
     clock = clock or clock_of(settings)
+    skew = settings.max_clock_skew
+    if "max_clock_skew" not in settings.model_fields_set and isinstance(clock, WallClock):
+        skew = DEFAULT_MAX_SKEW
     store = Store(settings.db, settings.synchronous_full)
     metrics = build_metrics(CollectorRegistry())
     sinks = sinks_of(settings)
@@ -57,6 +65,7 @@ def build(
         settings.snapshot_every,
         settings.min_group_size,
         writer,
+        max_skew=skew,
     )
     runtime.recover()
     if score is not None:
@@ -85,5 +94,12 @@ def serve(
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", loop="uvloop")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        loop="uvloop",
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+    )
     runtime.close()

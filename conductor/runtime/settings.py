@@ -1,5 +1,6 @@
 """Runtime configuration: flags override `CONDUCTOR_*` environment variables."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import AwareDatetime, Field, SecretStr
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
         None, description="run the runtime's clock from this instant instead of the wall clock"
     )
     clock_speed: float = Field(1.0, ge=0, description="how fast that clock runs")
+    max_clock_skew: timedelta | None = Field(
+        None,
+        description="refuse events dated further ahead of the clock (default: one day on the "
+        "wall clock, no limit on a --clock-start clock)",
+    )
     demo: bool = False
     demo_seed: int = 7
     demo_days: int = 70

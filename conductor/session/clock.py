@@ -8,8 +8,9 @@ from typing import Protocol
 
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
-from conductor.core import EnsembleEngine
+from conductor.core import EnsembleEngine, Problem
 from conductor.core.timeutil import to_datetime
+from schemas.events import Event
 
 
 class Clock(Protocol):
@@ -56,6 +57,26 @@ def now_of(timekeeper: Timekeeper, engine: EnsembleEngine) -> datetime:
         return own
     clock = timekeeper.now()
     return clock if clock > own else own
+
+
+DEFAULT_MAX_SKEW = timedelta(days=1)
+"""How far ahead of the wall clock an event may be dated (`CONDUCTOR_MAX_CLOCK_SKEW`)."""
+
+
+def too_far_ahead(event: Event, clock: Timekeeper, limit: timedelta | None) -> Problem | None:
+    """An event dated further ahead of the runtime's clock than `limit`: one tool with a wrong
+    clock must not fire the whole ensemble's deadlines up to its date."""
+    if limit is None or isinstance(clock, EventTime):
+        return None
+    now = clock.now()
+    if event.occurred_at - now <= limit:
+        return None
+    return Problem(
+        "occurred_at",
+        f"{event.occurred_at.isoformat()} is {event.occurred_at - now} ahead of this runtime's "
+        f"clock ({now.isoformat(timespec='seconds')}), more than the {limit} it accepts: check "
+        "the clock of the tool that sent it",
+    )
 
 
 def parse_timekeeper(text: str) -> Timekeeper:

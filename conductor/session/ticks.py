@@ -2,7 +2,8 @@
 
 A tick is due once an ensemble's next deadline is before its time (`now_of`), in whole
 seconds: one tick, one second before that time, fires every deadline up to it at once,
-however far behind. Never a tick *at* the ensemble's time: deadlines at the instant of its
+however far behind (and never past the score's horizon, after which no deadline is set and
+events are refused). Never a tick *at* the ensemble's time: deadlines at the instant of its
 newest events stay for the events that may still share that instant, as in a replay of the
 log without ticks. A runtime appends the tick to its log; replaying the log gives the same
 cues.
@@ -22,7 +23,7 @@ def due_tick(engine: EnsembleEngine, now: datetime) -> ClockTick | None:
     deadline = engine.next_deadline()
     if deadline is None:
         return None
-    at = to_datetime(to_epoch(now)) - SECOND
+    at = min(to_datetime(to_epoch(now)) - SECOND, to_datetime(engine.plan.horizon))
     if deadline > at:
         return None
     ensemble = engine.state.ensemble

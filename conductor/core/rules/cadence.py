@@ -41,7 +41,7 @@ def _next_occurrence(
     cadence = plan.cadences[cadence_id]
     checked = state.cadence_checked.get(cadence_id, -1)
     when = cadence.occurrences.next(max(after, checked), inclusive and after > checked)
-    if when is None:
+    if when is None or when + cadence.grace > plan.horizon:
         return []
     timers = []
     reminder = cadence.reminder
