@@ -97,6 +97,7 @@ class LiveRuntime:
         self.store = store
         """Read by the runtime (recovery, cues, the outbox); written only through `writer`."""
         self.writer: LogWriter = writer or InlineWriter(store)
+        self.closed = False
         self.metrics = metrics
         self.clock = clock
         self.sinks = tuple(sinks)
@@ -321,7 +322,7 @@ class LiveRuntime:
     # -- appending -----------------------------------------------------------------------
 
     def _entry(self, event: Event, body: bytes, outcome: Outcome) -> Entry:
-        return Entry(event.id, event.ensemble, body, outcome.cues)
+        return Entry.of(event.id, event.ensemble, body, outcome.cues)
 
     def _flush(self) -> "Future[Any] | None":
         """Hand the pending entries, if any, to the writer: one transaction for a batch and
@@ -377,7 +378,11 @@ class LiveRuntime:
         self.offset = int(data["offset"])
 
     def close(self) -> None:
-        """Wait for every write handed to the writer, then close the log."""
+        """Wait for every write handed to the writer, then close the log (once: the app's
+        lifespan closes it, and so may whoever built it)."""
+        if self.closed:
+            return
+        self.closed = True
         self.writer.close()
         self.store.close()
 

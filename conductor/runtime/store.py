@@ -47,14 +47,33 @@ every cue ever delivered to the sink (5 ms per look at 57,000 cues, growing fore
 partial index holds only the undelivered ones (30 µs)."""
 
 
+CueRow = tuple[str, str, str | None, bytes]
+"""(id, kind, role, body)"""
+
+
 @dataclass
 class Entry:
-    """One accepted event to append, with the cues applying it caused."""
+    """One accepted event to append, with the cues applying it caused, serialized as the
+    event is folded (a batch's commit then only numbers them: no second-long pause at the
+    end of a batch that fired a year of deadlines)."""
 
     id: str
     ensemble: str
     body: bytes
-    cues: list[Cue] = field(default_factory=list)
+    cues: list[CueRow] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, id: str, ensemble: str, body: bytes, cues: Sequence[Cue]) -> "Entry":
+        rows = [
+            (
+                cue.id,
+                cue.kind.value,
+                cue.to.role if isinstance(cue.to, ToRole) else None,
+                model_json(cue),
+            )
+            for cue in cues
+        ]
+        return cls(id, ensemble, body, rows)
 
 
 @dataclass
@@ -75,10 +94,9 @@ class Rows:
         for entry in entries:
             pos += 1
             events.append((pos, entry.id, entry.ensemble, entry.body))
-            for cue in entry.cues:
+            for cue_id, kind, role, body in entry.cues:
                 seq += 1
-                role = cue.to.role if isinstance(cue.to, ToRole) else None
-                cues.append((seq, cue.id, pos, cue.kind.value, role, model_json(cue)))
+                cues.append((seq, cue_id, pos, kind, role, body))
         return cls(events, cues)
 
 
