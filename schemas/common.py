@@ -28,7 +28,7 @@ def _words(duration: timedelta) -> str:
     minutes = int(duration.total_seconds() // 60)
     if minutes % 60 == 0:
         return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
-    return f"{minutes} minutes"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def within(least: timedelta, most: timedelta) -> AfterValidator:

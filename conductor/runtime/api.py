@@ -93,6 +93,7 @@ def create_app(
             for courier in couriers:
                 await courier.sink.close()
             runtime.writer.detach()
+            runtime.close()  # here, not after uvicorn.run: on SIGTERM uvicorn re-raises it
 
     app = FastAPI(
         title="Conductor",

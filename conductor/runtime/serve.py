@@ -102,4 +102,3 @@ def serve(
         loop="uvloop",
         timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )
-    runtime.close()

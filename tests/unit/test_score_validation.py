@@ -155,3 +155,64 @@ def test_not_yaml(tmp_path: Path) -> None:
     with pytest.raises(InvalidScore) as caught:
         load_score(path)
     assert caught.value.problems[0].message.startswith("not valid YAML/JSON")
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("FREQ=SECONDLY", "recurs more often than hourly (FREQ=SECONDLY and MINUTELY never)"),
+        ("FREQ=MINUTELY;INTERVAL=90", "recurs more often than hourly (FREQ=SECONDLY"),
+        ("FREQ=DAILY;BYHOUR=9;BYMINUTE=0,30", "09:00 and 09:30 on 2000-01-01 are 30 minutes apart"),
+        ("FREQ=HOURLY;BYMINUTE=0,59", "are 59 minutes apart"),
+    ],
+)
+def test_a_cadence_more_frequent_than_hourly_is_refused(
+    tmp_path: Path, rule: str, expected: str
+) -> None:
+    """One cadence every second would keep a runtime busy forever."""
+    data = example()
+    data["cadences"][0]["rrule"] = rule
+    (found,) = problems(tmp_path, data)
+    assert found.startswith("cadences[0].rrule: Value error, ")
+    assert expected in found
+
+
+def test_an_hourly_cadence_is_the_most_frequent_allowed(tmp_path: Path) -> None:
+    data = example()
+    data["cadences"][0]["rrule"] = "FREQ=HOURLY;BYDAY=MO,TU,WE,TH,FR"
+    path = tmp_path / "hourly.json"
+    path.write_text(yaml.safe_dump(data))
+    assert load_score(path).cadences[0].rrule.startswith("FREQ=HOURLY")
+
+
+def test_durations_outside_their_bounds_are_refused_by_path(tmp_path: Path) -> None:
+    data = example()
+    data["tempo"]["cycle"] = "PT1S"
+    data["tempo"]["blocker_hold"] = "PT1M"
+    data["tempo"]["decision_latency"] = "P365D"
+    data["cadences"][0]["grace"] = "P2D"
+    data["cadences"][0]["duration"] = "PT0S"
+    data["cadences"][1]["reminder"] = "P30D"
+    assert problems(tmp_path, data) == [
+        "tempo.cycle: Value error, must be between 1 day and 91 days",
+        "tempo.decision_latency: Value error, must be between 15 minutes and 90 days",
+        "tempo.blocker_hold: Value error, must be between 15 minutes and 90 days",
+        "cadences[0].duration: Value error, must be between 1 minute and 1 day",
+        "cadences[0].grace: Value error, must be between 1 minute and 1 day",
+        "cadences[1].reminder: Value error, must be between 1 minute and 7 days",
+    ]
+
+
+def test_titles_are_bounded_and_refuse_control_characters(tmp_path: Path) -> None:
+    data = example()
+    data["title"] = "x" * 501
+    data["milestones"][0]["title"] = "Ledger\x00"
+    found = problems(tmp_path, data)
+    assert found[0] == "title: String should have at most 500 characters"
+    assert found[1].startswith("milestones[0].title: String should match pattern")
+
+
+def test_the_horizon_is_a_year_after_the_last_due_or_commitment_date() -> None:
+    score = load_score(Path(__file__).parents[2] / "examples" / "score.yaml")
+    last = max([m.due for m in score.milestones] + [c.by for c in score.commitments])
+    assert (score.horizon() - last).days == 365
