@@ -69,6 +69,7 @@ bench: compiled kafka-jars
 	$(BIN)/python -m bench.core
 	$(ON_COMPILED) bench.core
 	$(ON_COMPILED) bench.ingest
+	$(ON_COMPILED) bench.formats
 	$(ON_COMPILED) bench.streams
 
 clean:
