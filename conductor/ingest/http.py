@@ -1,5 +1,7 @@
-"""HTTP plumbing every runtime's ingest needs alike: a bounded body, the bearer token, JSON
-answers."""
+"""HTTP plumbing of an ingest endpoint: a bounded body, the bearer token, JSON answers.
+
+The gateway's; the embedded runtime's `api.py` still has its own equal `_read_body` and
+`_json` (left alone while its error answers are being reworked), to be replaced by these."""
 
 import secrets
 from typing import Any

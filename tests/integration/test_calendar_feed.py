@@ -197,3 +197,43 @@ def test_other_rules_and_a_fall_change_in_new_york(tmp_path: Path) -> None:
         o for o in syncs if o["DTSTART"].dt.astimezone(new_york).date() == date(2026, 11, 1)
     ]
     assert len(on_the_day) == 1, "01:30 happens twice on 1 November; the cadence meets once"
+
+
+@pytest.mark.parametrize(
+    ("zone", "starts"),
+    [("UTC", "2026-03-02"), ("Asia/Kolkata", "2026-03-02"), ("Australia/Lord_Howe", "2026-03-16")],
+    ids=["utc", "half-hour-offset", "half-hour-dst-change"],
+)
+def test_the_feed_follows_the_core_in_other_zones(zone: str, starts: str) -> None:
+    """Lord Howe Island moves its clocks by half an hour (on 5 April 2026)."""
+    score = Score.model_validate(
+        {
+            "score": "s",
+            "title": "Elsewhere",
+            "ensemble": "crew",
+            "timezone": zone,
+            "starts": starts,
+            "sections": [{"id": "crew", "roles": ["lead"]}],
+            "milestones": [
+                {
+                    "id": "m",
+                    "title": "M",
+                    "section": "crew",
+                    "owner": "lead",
+                    "due": "2026-05-01",
+                    "estimate": 3,
+                }
+            ],
+            "cadences": [
+                {
+                    "id": "standup",
+                    "kind": "standup",
+                    "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=9;BYMINUTE=15",
+                    "duration": "PT15M",
+                },
+            ],
+        }
+    )
+    found = expanded(calendar_of(Plan(score), datetime(2026, 3, 1, tzinfo=UTC)), score)
+    assert instants(found["standup"]) == planned(score)["standup"]
+    assert len(found["standup"]) > 10
