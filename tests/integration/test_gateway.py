@@ -19,6 +19,7 @@ from cloudevents.core.v1.event import CloudEvent
 from github_payloads import SCORE, SECRET, all_payloads, headers, person_values, raw
 from kafka_broker import CONDUCTOR, Streams
 from local_processes import free_port, stop
+from prometheus_client.parser import text_string_to_metric_families
 from runtime_servers import InProcessRuntime, healthy, wait_for
 from streams_logs import rehearsed
 
@@ -184,6 +185,24 @@ def test_the_gateway_answers_as_the_embedded_runtime_and_a_worker_folds_what_it_
     people = set().union(*(person_values(document) for document in all_payloads().values()))
     topic_bytes = b"".join(record.value for record in records).decode().lower()
     assert sorted(value for value in people if value.lower() in topic_bytes) == []
+    metrics = httpx.get(f"{gateway}/metrics").text
+    counted = {
+        (sample.name, sample.labels.get("kind")): sample.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name in ("conductor_ingest_ignored", "conductor_gateway_events_published")
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+    assert counted == {
+        ("conductor_ingest_ignored_total", "github-ping"): 1,
+        ("conductor_ingest_ignored_total", "github-item"): 1,
+        ("conductor_gateway_events_published_total", None): 12,
+    }
+    printed = (tmp_path / "gateway.log").read_text()
+    assert "conductor gateway: serving" in printed
+    for place, text in {"/metrics": metrics, "gateway.log": printed}.items():
+        found = sorted(value for value in people if value.lower() in text.lower())
+        assert found == [], f"the gateway's {place} holds person data: {found}"
 
     cues = rehearsed(events)
     assert len(cues) > 10
