@@ -12,13 +12,15 @@ unknown milestone, an ensemble without a score) goes to the dead-letter topic.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from conductor.ingest.answers import LineResult, refused, summary
 from conductor.ingest.github.deliveries import Unauthorized, delivery_intake
@@ -26,7 +28,7 @@ from conductor.ingest.github.routes import Routes
 from conductor.ingest.http import BodyTooLarge, bearer_allows, json_response, read_body
 from conductor.ingest.intake import Intake
 from conductor.ingest.requests import events_of_request
-from conductor.metrics.catalogue import GATEWAY, GATEWAY_PUBLISHED, WHOLE
+from conductor.metrics.catalogue import GATEWAY, GATEWAY_PUBLISHED, WHOLE, exposed_by
 from conductor.metrics.registry import Metrics, build_metrics
 from schemas import Score
 from streams.topics import TopicNames, bootstrap, ensure_topics
@@ -114,9 +116,23 @@ class Producing:
         return found
 
 
+class CatalogueShare(Collector):
+    """Of the metrics the one factory registers (those of the runtimes that fold events
+    too), only the gateway's share of the catalogue (`exposed_by(GATEWAY)`)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+        self._names = {spec.name.removesuffix("_total") for spec in exposed_by(GATEWAY)}
+
+    def collect(self) -> Iterator[Metric]:
+        return (family for family in self._registry.collect() if family.name in self._names)
+
+
 def create_gateway(config: GatewayConfig) -> FastAPI:
     registry = CollectorRegistry()
     producing = Producing(config, registry)
+    exposed = CollectorRegistry()
+    exposed.register(CatalogueShare(registry))
     routes = Routes.of(config.scores)
     secret = config.github_secret.encode() if config.github_secret else None
     limit = config.max_body_bytes
@@ -168,7 +184,7 @@ def create_gateway(config: GatewayConfig) -> FastAPI:
 
     @app.get("/metrics")
     async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(exposed), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

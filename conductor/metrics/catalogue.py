@@ -158,6 +158,7 @@ EVENTS_REJECTED = Spec(
     "Events rejected (invalid, or refused by the core); ensemble is empty when the event "
     "names no ensemble with a published score.",
     ENSEMBLE,
+    runtimes=BOTH | {GATEWAY},
 )
 CYCLE_TIME = Spec(
     "conductor_cycle_time_seconds",
@@ -230,6 +231,7 @@ RUNTIME_START = Spec(
     "Unix time this runtime process started (kind: embedded, worker or gateway); a change is a "
     "restart.",
     (KIND_LABEL,),
+    runtimes=BOTH | {GATEWAY},
 )
 RUNTIME_HEALTHY = Spec(
     "conductor_runtime_healthy",
@@ -238,6 +240,7 @@ RUNTIME_HEALTHY = Spec(
     "a worker is not stopping after a snapshot the broker refused, the gateway serves (kind: "
     "embedded, worker or gateway).",
     (KIND_LABEL,),
+    runtimes=BOTH | {GATEWAY},
 )
 SNAPSHOT_DURATION = Spec(
     "conductor_snapshot_duration_seconds",

@@ -27,6 +27,7 @@ from conductor.core import tick_for
 from conductor.core.publication import publication_at_start
 from conductor.io.eventlog import parse_event
 from conductor.io.scorefile import load_score
+from conductor.metrics.catalogue import GATEWAY, exposed_by
 from conductor.runtime.settings import Settings
 from conductor.session.clock import ScaledClock
 from schemas import Event
@@ -198,6 +199,13 @@ def test_the_gateway_answers_as_the_embedded_runtime_and_a_worker_folds_what_it_
         ("conductor_ingest_ignored_total", "github-item"): 1,
         ("conductor_gateway_events_published_total", None): 12,
     }
+    families = {family.name: family for family in text_string_to_metric_families(metrics)}
+    share = {spec.name.removesuffix("_total") for spec in exposed_by(GATEWAY)}
+    assert {name for name in families if not name.endswith("_created")} == share
+    rejected = families["conductor_events_rejected"].samples
+    assert [(s.labels, s.value) for s in rejected if s.name.endswith("_total")] == [
+        ({"ensemble": ""}, 2)
+    ], "the NDJSON line and the CloudEvent without a time, not the unsigned delivery"
     printed = (tmp_path / "gateway.log").read_text()
     assert "conductor gateway: serving" in printed
     for place, text in {"/metrics": metrics, "gateway.log": printed}.items():
