@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps $$($(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["conductor"]["no-deps-dev"])')
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -68,6 +69,7 @@ bench: compiled kafka-jars
 	$(BIN)/python -m bench.core
 	$(ON_COMPILED) bench.core
 	$(ON_COMPILED) bench.ingest
+	$(ON_COMPILED) bench.formats
 	$(ON_COMPILED) bench.streams
 
 clean:

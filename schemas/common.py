@@ -11,6 +11,13 @@ Id = Annotated[
 ]
 """An identifier: letters, digits and `_ . : / -`, starting with a letter or digit."""
 
+TaskId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/#-]*$"),
+]
+"""A task's identifier: an `Id` that may also hold `#`, as a GitHub work item's
+`owner/name#number` does."""
+
 
 def _positive(value: timedelta) -> timedelta:
     if value <= timedelta(0):

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from schemas.common import Id
+from schemas.common import Id, TaskId
 
 
 class _Model(BaseModel):
@@ -51,7 +51,7 @@ class Cue(_Model):
     ensemble: Id
     score: Id
     to: Recipient
-    subject: Id = Field(description="the milestone, task, decision, cadence, section, ... id")
+    subject: TaskId = Field(description="the milestone, task, decision, cadence, section, ... id")
     at: AwareDatetime
     severity: Severity
     reason: str

@@ -5,7 +5,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from schemas.common import Id
+from schemas.common import Id, TaskId
 from schemas.score import Score
 from schemas.upcasting import Upcasters
 
@@ -21,16 +21,16 @@ class ScoreData(_Model):
 
 
 class TaskData(_Model):
-    task: Id
+    task: TaskId
 
 
 class TaskMilestoneData(_Model):
-    task: Id
+    task: TaskId
     milestone: Id
 
 
 class TaskBlockedData(_Model):
-    task: Id
+    task: TaskId
     reason: str
 
 
@@ -117,6 +117,14 @@ class TaskUnblocked(EventEnvelope):
     data: TaskData
 
 
+class TaskDropped(EventEnvelope):
+    """A task given up without being completed (an issue closed as not planned, a pull
+    request closed unmerged): it leaves the work in progress and counts as no work done."""
+
+    type: Literal["task.dropped"]
+    data: TaskData
+
+
 class MilestoneReached(EventEnvelope):
     type: Literal["milestone.reached"]
     data: MilestoneData
@@ -169,6 +177,7 @@ Event = Annotated[
     | TaskCompleted
     | TaskBlocked
     | TaskUnblocked
+    | TaskDropped
     | MilestoneReached
     | CeremonyHeld
     | DecisionRequested

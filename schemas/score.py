@@ -8,7 +8,15 @@ from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from schemas.common import Id, Text, within
@@ -117,6 +125,33 @@ class Experiment(_Model):
     theme: Text
 
 
+Repository = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+$", max_length=140)
+]
+"""A GitHub repository as `owner/name`."""
+
+
+class GitHubSource(_Model):
+    """How a team's GitHub issues and pull requests map to the plan. An item of one of the
+    `repositories` is a task (`owner/name#number`) of the milestone its GitHub milestone's
+    title maps to, or else of the first of its labels that maps to one."""
+
+    repositories: Annotated[list[Repository], Field(min_length=1)]
+    milestones: dict[str, Id] = Field(
+        default_factory=dict, description="GitHub milestone title -> milestone id"
+    )
+    labels: dict[str, Id] = Field(default_factory=dict, description="label -> milestone id")
+    blocked_label: str | None = Field(
+        None, description="adding this label blocks the task, removing it unblocks it"
+    )
+
+
+class Sources(_Model):
+    """The team's own tools whose events Conductor maps to the plan."""
+
+    github: GitHubSource | None = None
+
+
 class Score(_Model):
     """A validated score. Cross-references are checked after the fields parse."""
 
@@ -137,6 +172,9 @@ class Score(_Model):
     experiments: Annotated[list[Experiment], Field(max_length=MOST_ITEMS)] = Field(
         default_factory=list
     )
+    sources: Sources | None = Field(None, exclude_if=lambda value: value is None)
+    """Left out of a dump when absent, so that a score without sources dumps as before (a
+    runtime compares dumps to tell whether the score changed)."""
 
     @field_validator("timezone")
     @classmethod
@@ -224,6 +262,8 @@ def _cross_reference_problems(score: Score) -> Iterator[tuple[Location, str]]:
                 (f"date {commitment.by} is before the score starts ({score.starts})"),
             )
     yield from _cycle_problems(score)
+    if score.sources is not None and score.sources.github is not None:
+        yield from _github_problems(score.sources.github, milestone_ids)
 
 
 def _duplicate_roles(score: Score) -> Iterator[tuple[Location, str]]:
@@ -290,3 +330,27 @@ def _cycle_problems(score: Score) -> Iterator[tuple[Location, str]]:
             elif child in graph and child not in done:
                 stack.append((child, iter(graph[child])))
                 on_path.append(child)
+
+
+def _github_problems(
+    github: GitHubSource, milestone_ids: set[str]
+) -> Iterator[tuple[Location, str]]:
+    for field in ("milestones", "labels"):
+        mapping: dict[str, str] = getattr(github, field)
+        for name, milestone_id in mapping.items():
+            if milestone_id not in milestone_ids:
+                yield ("sources", "github", field, name), f"unknown milestone {milestone_id!r}"
+    if github.blocked_label is not None and github.blocked_label in github.labels:
+        yield (
+            ("sources", "github", "blocked_label"),
+            f"label {github.blocked_label!r} also maps to a milestone: a label either blocks "
+            "or maps, not both",
+        )
+    seen: set[str] = set()
+    for index, repository in enumerate(github.repositories):
+        if repository.lower() in seen:
+            yield (
+                ("sources", "github", "repositories", index),
+                f"duplicate repository {repository!r}",
+            )
+        seen.add(repository.lower())

@@ -4,7 +4,7 @@ the HTTP server)."""
 
 import typer
 
-from conductor.cli import dashboards, embedded, kafka, rehearsal, score
+from conductor.cli import dashboards, embedded, gateway, imports, kafka, rehearsal, score
 
 app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
 score.register(app)
@@ -12,3 +12,5 @@ rehearsal.register(app)
 embedded.register(app)
 kafka.register(app)
 dashboards.register(app)
+gateway.register(app)
+imports.register(app)

@@ -62,7 +62,9 @@ def _check_milestone(
 
 
 def _check_open_task(
-    state: EnsembleState, plan: Plan | None, event: ev.TaskBlocked
+    state: EnsembleState,
+    plan: Plan | None,
+    event: ev.TaskBlocked | ev.TaskUnblocked | ev.TaskDropped,
 ) -> Problem | None:
     task = event.data.task
     if task in state.tasks:
@@ -188,6 +190,16 @@ def _fold_task_unblocked(
     return APPLIED
 
 
+def _fold_task_dropped(
+    state: EnsembleState, plan: Plan, event: ev.TaskDropped, at: int
+) -> Sequence[Observation]:
+    """Out of the work in progress, with no work done and no cycle time; a task started
+    again afterwards (an issue reopened) is a new piece of work in progress."""
+    task = state.tasks.pop(event.data.task)
+    state.wip[task.section] -= 1
+    return APPLIED
+
+
 def _fold_milestone_reached(
     state: EnsembleState, plan: Plan, event: ev.MilestoneReached, at: int
 ) -> Sequence[Observation] | None:
@@ -279,6 +291,7 @@ HANDLERS: dict[str, tuple[Check, Fold]] = {
     "task.completed": (_check_milestone, _fold_task_completed),
     "task.blocked": (_check_open_task, _fold_task_blocked),
     "task.unblocked": (_check_open_task, _fold_task_unblocked),
+    "task.dropped": (_check_open_task, _fold_task_dropped),
     "milestone.reached": (_check_milestone, _fold_milestone_reached),
     "ceremony.held": (_check_cadence, _fold_ceremony),
     "decision.requested": (_check_decision_requested, _fold_decision_requested),

@@ -38,6 +38,19 @@ def parse_event(raw: bytes | str, upcasters: Upcasters = UPCASTERS) -> Event | l
         return [Problem("schema_version", str(error))]
 
 
+def event_from_data(
+    data: dict[str, Any], upcasters: Upcasters = UPCASTERS
+) -> Event | list[Problem]:
+    """One event from data already parsed (a translated CloudEvent or GitHub delivery): the
+    same upcasting and the same problems as `parse_event`."""
+    try:
+        return EVENT_ADAPTER.validate_python(upcasters.upcast(data))
+    except ValidationError as error:
+        return [_problem(detail) for detail in error.errors()]
+    except VersionProblem as error:
+        return [Problem("schema_version", str(error))]
+
+
 _VERSION_KEY = b'"schema_version"'
 
 

@@ -6,14 +6,16 @@ in, never into the global default registry, so tests and several runtimes in one
 do not collide.
 
 Labels are never finer than ensemble, section, role, milestone, cadence or commitment;
-`kind` names a cue kind, a delivery sink on the delivery metrics, or the runtime (embedded,
-worker) on the runtime metrics. No metric identifies a person, and a test fails if one gains
+`kind` names a cue kind, a delivery sink on the delivery metrics, the runtime (embedded,
+worker, gateway) on the runtime metrics, or why something that arrived was ignored on
+`conductor_ingest_ignored_total`. No metric identifies a person, and a test fails if one gains
 another label. The one exception is `partition`, on the Kafka workers' consumer lag only:
 each partition is consumed on its own, and a sum over them hides the one that is stuck; a
 partition number names a slice of the log, never a person.
 
 Some metrics only one runtime can measure (`Spec.runtimes`): the log's snapshot offset and
-the replay at start are the embedded runtime's, dead letters and consumer lag the workers'.
+the replay at start are the embedded runtime's, dead letters and consumer lag the workers',
+what the gateway produced the gateway's.
 
 Two families of metrics:
 
@@ -63,8 +65,10 @@ TARGET_LABELS = ("job", "instance")
 
 EMBEDDED = "embedded"
 WORKER = "worker"
+GATEWAY = "gateway"
 """The runtimes, as the `kind` of the runtime metrics and in `Spec.runtimes`."""
 BOTH = frozenset({EMBEDDED, WORKER})
+"""The runtimes that fold events (the gateway only passes them on)."""
 
 WHOLE = ""
 """The `section`/`role` value for figures of the ensemble as a whole (also small sections')."""
@@ -154,6 +158,7 @@ EVENTS_REJECTED = Spec(
     "Events rejected (invalid, or refused by the core); ensemble is empty when the event "
     "names no ensemble with a published score.",
     ENSEMBLE,
+    runtimes=BOTH | {GATEWAY},
 )
 CYCLE_TIME = Spec(
     "conductor_cycle_time_seconds",
@@ -201,6 +206,20 @@ DELIVERY_PENDING = Spec(
     ("kind",),
 )
 
+INGEST_IGNORED = Spec(
+    "conductor_ingest_ignored_total",
+    Type.COUNTER,
+    "Deliveries from a team's tools answered 2xx and deliberately not turned into events, by "
+    "why (kind: github-ping, github-event, github-action, github-repository, github-item).",
+    (KIND_LABEL,),
+    runtimes=frozenset({EMBEDDED, GATEWAY}),
+)
+GATEWAY_PUBLISHED = Spec(
+    "conductor_gateway_events_published_total",
+    Type.COUNTER,
+    "Events the gateway produced to the events topic and the broker acknowledged.",
+    runtimes=frozenset({GATEWAY}),
+)
 
 SNAPSHOT_SECONDS_BUCKETS = (0.001, 0.005, 0.025, 0.1, 0.25, 1.0, 2.5, 10.0, 30.0)
 """A state snapshot takes milliseconds for a small team and seconds for a large log on a
@@ -209,15 +228,19 @@ slow disk or a loaded broker; past half a minute it is an incident."""
 RUNTIME_START = Spec(
     "conductor_runtime_start_time_seconds",
     Type.GAUGE,
-    "Unix time this runtime process started (kind: embedded or worker); a change is a restart.",
+    "Unix time this runtime process started (kind: embedded, worker or gateway); a change is a "
+    "restart.",
     (KIND_LABEL,),
+    runtimes=BOTH | {GATEWAY},
 )
 RUNTIME_HEALTHY = Spec(
     "conductor_runtime_healthy",
     Type.GAUGE,
     "1 while the runtime can do its work, else 0: the embedded runtime's log writer is alive, "
-    "a worker is not stopping after a snapshot the broker refused (kind: embedded or worker).",
+    "a worker is not stopping after a snapshot the broker refused, the gateway serves (kind: "
+    "embedded, worker or gateway).",
     (KIND_LABEL,),
+    runtimes=BOTH | {GATEWAY},
 )
 SNAPSHOT_DURATION = Spec(
     "conductor_snapshot_duration_seconds",
@@ -433,6 +456,8 @@ CATALOGUE: tuple[Spec, ...] = (
     DELIVERY_FAILURES,
     DELIVERY_LAG,
     DELIVERY_PENDING,
+    INGEST_IGNORED,
+    GATEWAY_PUBLISHED,
     LOG_TIME,
     CADENCE_DUE,
     CADENCE_HELD,

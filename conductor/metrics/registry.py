@@ -21,6 +21,7 @@ from conductor.metrics.catalogue import (
     EVENTS_ACCEPTED,
     EVENTS_DUPLICATE,
     EVENTS_REJECTED,
+    INGEST_IGNORED,
     LOG_OFFSET,
     RECOVERY_DURATION,
     RECOVERY_REPLAYED,
@@ -60,6 +61,7 @@ class Metrics:
     snapshot_offset: Gauge
     recovery_duration: Gauge
     recovery_replayed: Gauge
+    ingest_ignored: Counter
     figures: FiguresCollector = field(repr=False)
     _children: dict[tuple[MetricWrapperBase, tuple[str, ...]], Any] = field(
         default_factory=dict, repr=False
@@ -140,6 +142,7 @@ def build_metrics(registry: CollectorRegistry, runtime: str = EMBEDDED) -> Metri
         snapshot_offset=_gauge(SNAPSHOT_OFFSET, mine(SNAPSHOT_OFFSET)),
         recovery_duration=_gauge(RECOVERY_DURATION, mine(RECOVERY_DURATION)),
         recovery_replayed=_gauge(RECOVERY_REPLAYED, mine(RECOVERY_REPLAYED)),
+        ingest_ignored=_counter(INGEST_IGNORED, mine(INGEST_IGNORED)),
         figures=figures,
     )
     metrics.runtime_start.labels(runtime).set(time.time())

@@ -12,12 +12,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from conductor.errors import ConductorError
+from conductor.ingest import cloudevents
+from conductor.ingest.answers import status_of
+from conductor.ingest.github.deliveries import Unauthorized
+from conductor.ingest.intake import Intake
+from conductor.ingest.requests import events_of_request
 from conductor.runtime.delivery import Courier
-from conductor.runtime.live import LiveRuntime
+from conductor.runtime.live import BatchResult, LiveRuntime
 from conductor.runtime.steps import Steps, T, drive
+from conductor.runtime.tools import GitHubDeliveries, calendar_feed
 from schemas import EVENT_ADAPTER, CueKind
 
-NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/json-lines"})
 TICK_POLL_SECONDS = 0.2
 """How often the ticker compares the clock with the next deadline (a tick is appended at the
 deadline's own instant, so the poll interval delays delivery, never changes a cue)."""
@@ -52,8 +57,10 @@ def create_app(
     api_token: str | None = None,
     max_body_bytes: int = 8 * 1024 * 1024,
     background: list[Background] | None = None,
+    github_secret: str | None = None,
 ) -> FastAPI:
-    """The app; its lifespan runs the ticker, one courier per sink and any `background` jobs."""
+    """The app; its lifespan runs the ticker, one courier per sink and any `background` jobs.
+    `github_secret` signs GitHub's webhook deliveries (none: they are refused)."""
 
     def wake() -> None:
         for courier in couriers:
@@ -130,6 +137,8 @@ def create_app(
                     "application/x-ndjson": {
                         "schema": {"type": "string", "description": "one event per line"}
                     },
+                    cloudevents.STRUCTURED: {"schema": {"type": "object"}},
+                    cloudevents.BATCH: {"schema": {"type": "array", "items": {"type": "object"}}},
                 },
             },
             "responses": {
@@ -140,7 +149,9 @@ def create_app(
         },
     )
     async def post_events(request: Request) -> Response:
-        """One event (JSON) or a batch (NDJSON, one event per line).
+        """One event (JSON) or a batch (NDJSON, one event per line); or CloudEvents: one
+        (`application/cloudevents+json`, or binary mode: `ce-*` headers) or a batch
+        (`application/cloudevents-batch+json`).
 
         If any line fails validation nothing is appended. Lines the conductor refuses (an
         unknown milestone, an ensemble without a score) are reported; the accepted lines of
@@ -151,13 +162,48 @@ def create_app(
             body = await _read_body(request, max_body_bytes)
         except BodyTooLarge:
             return _json({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        lines = body.split(b"\n") if media in NDJSON_TYPES else [body]
-        result = await fold(runtime.ingest_steps(lines))
+        intake = events_of_request(request.headers, body)
+        return await answer(await fold(runtime.ingest_steps(intake)), intake)
+
+    async def answer(result: BatchResult, intake: Intake) -> Response:
         if result.committed is not None:
             await asyncio.wrap_future(result.committed)  # answered once it is in the log
-        failed = not result.appended and result.count("rejected") > 0
-        return _json(result.to_json(), 422 if failed else 200)
+        found = result.to_json()
+        if intake.ignored:
+            found["ignored"] = [ignored.to_json() for ignored in intake.ignored]
+        return _json(found, status_of(result.results, result.appended))
+
+    github = GitHubDeliveries(runtime, github_secret.encode() if github_secret else None)
+
+    @app.post(
+        "/webhooks/github",
+        responses={
+            200: {"description": "per event: accepted, duplicate or rejected; what was ignored"},
+            401: {"description": "missing or wrong X-Hub-Signature-256; nothing appended"},
+            413: {"description": "body larger than the configured limit"},
+            422: {"description": "nothing appended; each problem names its field"},
+        },
+    )
+    async def github_webhook(request: Request) -> Response:
+        """A GitHub webhook delivery (`issues`, `pull_request`; `ping` and anything unmapped
+        is answered 200 and counted). Signed with `CONDUCTOR_GITHUB_WEBHOOK_SECRET`."""
+        try:
+            body = await _read_body(request, max_body_bytes)
+        except BodyTooLarge:
+            return _json({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
+        try:
+            intake = github.intake(request.headers, body)
+        except Unauthorized as error:
+            return _json({"detail": str(error)}, 401)
+        return await answer(await fold(runtime.ingest_steps(intake)), intake)
+
+    @app.get("/calendar/{ensemble}.ics", response_class=Response)
+    async def get_calendar(ensemble: str) -> Response:
+        """The ensemble's cadences as an iCalendar feed, to subscribe to in a calendar."""
+        feed = calendar_feed(runtime, ensemble)
+        if feed is None:
+            return _json({"detail": f"unknown ensemble {ensemble!r}"}, 404)
+        return Response(feed, media_type="text/calendar; charset=utf-8")
 
     @app.get("/cues")
     async def get_cues(

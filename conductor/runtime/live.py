@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,9 @@ from conductor.core import EnsembleEngine, Outcome
 from conductor.core.publication import publication_at_start
 from conductor.core.state import StateFormatError
 from conductor.core.timeutil import to_datetime
-from conductor.errors import Problem
+from conductor.ingest.answers import LineResult, count, refused, summary
+from conductor.ingest.intake import Intake
+from conductor.ingest.native import native_lines
 from conductor.io.eventlog import parse_event
 from conductor.io.modeljson import model_json
 from conductor.io.statejson import dumps as state_json
@@ -41,23 +43,6 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class LineResult:
-    line: int
-    status: str
-    """accepted, duplicate or rejected"""
-    id: str | None = None
-    problems: list[Problem] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"line": self.line, "status": self.status}
-        if self.id is not None:
-            result["id"] = self.id
-        if self.problems:
-            result["problems"] = [{"path": p.path, "message": p.message} for p in self.problems]
-        return result
-
-
-@dataclass
 class BatchResult:
     results: list[LineResult]
     appended: bool
@@ -66,17 +51,10 @@ class BatchResult:
     """Resolves once the batch (and the ticks it reached) is in the log; None: nothing to write."""
 
     def count(self, status: str) -> int:
-        return sum(1 for result in self.results if result.status == status)
+        return count(self.results, status)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "appended": self.appended,
-            "offset": self.offset,
-            "accepted": self.count("accepted"),
-            "duplicates": self.count("duplicate"),
-            "rejected": self.count("rejected"),
-            "results": [result.to_json() for result in self.results],
-        }
+        return {"offset": self.offset, **summary(self.results, self.appended)}
 
 
 class LiveRuntime:
@@ -231,66 +209,46 @@ class LiveRuntime:
     # -- ingest --------------------------------------------------------------------------
 
     def ingest(self, lines: Sequence[bytes]) -> BatchResult:
-        """Validate every line; if all parse, apply them and append the accepted ones at once.
+        """Conductor's own envelope, one event per line (`ingest_intake`)."""
+        return self.ingest_intake(native_lines(lines))
+
+    def ingest_intake(self, intake: Intake) -> BatchResult:
+        """Apply a request's events, if all of them validated; append the accepted ones at once.
 
         A line that does not validate refuses the whole batch (nothing applied, nothing
         appended). Lines the core refuses are reported and skipped; the accepted lines are
-        appended in one transaction with the ticks of the deadlines the batch reached.
+        appended in one transaction with the ticks of the deadlines the batch reached. What
+        the request's reader ignored is counted.
         """
-        return complete(self.ingest_steps(lines))
+        return complete(self.ingest_steps(intake))
 
-    def ingest_steps(self, lines: Sequence[bytes]) -> Steps[BatchResult]:
-        """`ingest` in slices (`conductor.runtime.steps`)."""
+    def ingest_steps(self, intake: Intake) -> Steps[BatchResult]:
+        """`ingest_intake` in slices (`conductor.runtime.steps`)."""
         self._recover_if_abandoned()
         slicer = Slicer()
-        parsed: list[Event] = []
-        numbers: list[int] = []
-        invalid: list[LineResult] = []
-        for number, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            event = parse_event(raw)
-            if isinstance(event, list):
-                invalid.append(LineResult(number, "rejected", _raw_id(raw), event))
-            else:
-                parsed.append(event)
-                numbers.append(number)
-            if slicer.due():
-                yield
-        if invalid:
-            for _ in invalid:
+        for ignored in intake.ignored:
+            self.metrics.child(self.metrics.ingest_ignored, ignored.kind.value).inc()
+        if intake.invalid:
+            for _ in intake.invalid:
                 self.metrics.events_rejected.inc(WHOLE)
-            return self._refused(invalid, parsed, numbers)
-        result = yield from self._apply_all(parsed, numbers, slicer, list(lines))
+            results = refused(intake.invalid, intake.valid_ids())
+            return BatchResult(results, appended=False, offset=self.offset)
+        result = yield from self._apply_all(intake.events, intake.numbers, slicer, intake.bodies)
         yield from self._ticks_due(slicer)
         result.committed = self._flush()
         result.offset = self.offset
         return result
-
-    def _refused(
-        self, invalid: list[LineResult], parsed: list[Event], numbers: list[int]
-    ) -> BatchResult:
-        results = invalid + [
-            LineResult(
-                number,
-                "rejected",
-                event.id,
-                [Problem("(batch)", "not appended: another line is invalid")],
-            )
-            for number, event in zip(numbers, parsed, strict=True)
-        ]
-        results.sort(key=lambda result: result.line)
-        return BatchResult(results, appended=False, offset=self.offset)
 
     def _apply_all(
         self,
         events: Sequence[Event],
         numbers: Sequence[int],
         slicer: Slicer,
-        lines: Sequence[bytes] = (),
+        bodies: Sequence[bytes] = (),
     ) -> Steps[BatchResult]:
+        """`bodies[i]` is what the log keeps of `events[i]` (none given: the event's JSON)."""
         results = []
-        for number, event in zip(numbers, events, strict=True):
+        for index, (number, event) in enumerate(zip(numbers, events, strict=True)):
             ahead = too_far_ahead(event, self.clock, self.max_skew)
             if ahead is not None:
                 self.metrics.events_rejected.inc(WHOLE)
@@ -302,7 +260,7 @@ class LiveRuntime:
             elif outcome.rejection is not None:
                 results.append(LineResult(number, "rejected", event.id, [outcome.rejection]))
             else:
-                body = lines[number - 1].strip() if lines else model_json(event)
+                body = bodies[index] if bodies else model_json(event)
                 self._pending.append(self._entry(event, body, outcome))
                 results.append(LineResult(number, "accepted", event.id))
             if slicer.due():
@@ -411,13 +369,3 @@ def _log_if_failed(done: "Future[Any]") -> None:
     """A snapshot that was not saved costs a longer replay at the next start, nothing more."""
     if done.exception() is not None:
         logger.error("snapshot not saved: %s", done.exception())
-
-
-def _raw_id(raw: bytes) -> str | None:
-    """The id of a line that failed validation, when it is readable, to help the sender."""
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    found = data.get("id") if isinstance(data, dict) else None
-    return found if isinstance(found, str) else None

@@ -74,7 +74,15 @@ def build(
             writer.wait(published.committed)
     couriers = [Courier(sink, store, metrics, settings.retry_max_seconds, writer) for sink in sinks]
     token = settings.api_token.get_secret_value() if settings.api_token else None
-    app = create_app(runtime, couriers, token, settings.max_body_bytes, list(background))
+    secret = settings.github_webhook_secret
+    app = create_app(
+        runtime,
+        couriers,
+        token,
+        settings.max_body_bytes,
+        list(background),
+        secret.get_secret_value() if secret else None,
+    )
     return app, runtime
 
 

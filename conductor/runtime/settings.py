@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         None, description="when set, POST /events needs `Authorization: Bearer <token>`"
     )
+    github_webhook_secret: SecretStr | None = Field(
+        None, description="the secret GitHub signs webhook deliveries with (none: refused)"
+    )
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1, description="larger bodies get 413")
     snapshot_every: int = Field(100_000, ge=1, description="events between snapshots")
     min_group_size: int = Field(

@@ -260,9 +260,10 @@ def test_a_runtime_gives_the_rehearsal_s_cues_the_same_rejections_ticks_and_metr
         INVALID[2]: (
             "type: Input tag 'task.finished' found using 'type' does not match any of the "
             "expected tags: 'score.published', 'score.revised', 'task.started', "
-            "'task.completed', 'task.blocked', 'task.unblocked', 'milestone.reached', "
-            "'ceremony.held', 'decision.requested', 'decision.made', 'concern.raised', "
-            "'experiment.started', 'experiment.assessed', 'experiment.stopped', 'clock.tick'"
+            "'task.completed', 'task.blocked', 'task.unblocked', 'task.dropped', "
+            "'milestone.reached', 'ceremony.held', 'decision.requested', 'decision.made', "
+            "'concern.raised', 'experiment.started', 'experiment.assessed', "
+            "'experiment.stopped', 'clock.tick'"
         ),
     }
     assert seen.ticks == {f"tick:harbor:{int((END - timedelta(seconds=1)).timestamp())}"}

@@ -52,6 +52,12 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
         {"task": "done", "reason": "?"},
         "data.task: task 'done' is already completed",
     ),
+    (
+        "task.dropped",
+        {"task": "ghost"},
+        "data.task: unknown task 'ghost' (no task.started for it)",
+    ),
+    ("task.dropped", {"task": "done"}, "data.task: task 'done' is already completed"),
     ("ceremony.held", {"cadence": "x"}, "data.cadence: unknown cadence 'x'"),
     (
         "decision.requested",

@@ -17,6 +17,7 @@ from conductor.metrics.catalogue import (
     CATALOGUE,
     CYCLE_TIME,
     EMBEDDED,
+    GATEWAY,
     WHOLE,
     WORKER,
     WORKER_ONLY_LABELS,
@@ -97,6 +98,7 @@ def exercised(score: Score) -> Metrics:
     metrics.delivery_lag.labels("webhook").observe(0.2)
     metrics.delivery_pending.labels("webhook").set(0)
     metrics.snapshot_duration.observe(0.01)
+    metrics.ingest_ignored.labels("github-ping").inc()
     with (EXAMPLES / "events.jsonl").open("rb") as lines:
         engine = rehearse_file(score, lines, None).rehearsal.session.engines["harbor"]
     publish_engine(metrics, rollup, engine)
@@ -378,3 +380,14 @@ def test_the_needed_pace_is_the_one_the_tempo_cue_names(score: Score) -> None:
         section = cue.to.section  # type: ignore[union-attr]
         named = float(cue.reason.split("needs about ")[1].split(" ")[0])
         assert round(needed_pace(engine, section), 1) == named
+
+
+def test_the_gateway_counts_what_it_ignores_and_exposes_no_log_of_its_own() -> None:
+    gateway = {
+        family.name for family in build_metrics(CollectorRegistry(), GATEWAY).registry.collect()
+    }
+    assert "conductor_ingest_ignored" in gateway
+    assert "conductor_ingest_ignored" not in {
+        family.name for family in build_metrics(CollectorRegistry(), WORKER).registry.collect()
+    }, "a worker reads no tool's deliveries"
+    assert not gateway & {"conductor_snapshot_offset", "conductor_log_offset"}

@@ -24,6 +24,7 @@ def test_event_schema_names_every_event_type() -> None:
         "task.completed",
         "task.blocked",
         "task.unblocked",
+        "task.dropped",
         "milestone.reached",
         "ceremony.held",
         "decision.requested",

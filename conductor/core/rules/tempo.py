@@ -1,6 +1,7 @@
-"""`tempo`: the `task.started` that takes a section over its WIP limit (once per crossing), and
-at each cycle boundary a section whose last cycle's throughput is below the pace needed to
-finish its remaining work by the due dates."""
+"""`tempo`: the `task.started` that takes a section over its WIP limit (once per crossing: a
+task completed or dropped that brings it back within the limit re-arms it), and at each cycle
+boundary a section whose last cycle's throughput is below the pace needed to finish its
+remaining work by the due dates."""
 
 from conductor.core.causes import progress_causes
 from conductor.core.effects import CueDraft
@@ -85,7 +86,7 @@ class Tempo(Rule):
     def on_event(self, state: EnsembleState, plan: Plan, event: Event, at: int) -> Effects:
         if event.type == "task.started":
             return _started(state, plan, event)
-        _release_within_limits(state, plan)  # a task completed
+        _release_within_limits(state, plan)  # a task completed or dropped
         return NOTHING
 
     def on_start(self, state: EnsembleState, plan: Plan, revision: bool) -> Effects:
@@ -102,4 +103,9 @@ class Tempo(Rule):
         return drafts
 
 
-RULE = Tempo(name=NAME, kinds=(CueKind.TEMPO,), order=30, events=("task.started", "task.completed"))
+RULE = Tempo(
+    name=NAME,
+    kinds=(CueKind.TEMPO,),
+    order=30,
+    events=("task.started", "task.completed", "task.dropped"),
+)

@@ -1,0 +1,196 @@
+"""`conductor gateway`: the embedded runtime's ingest in front of Kafka.
+
+`POST /events` (Conductor's own JSON and NDJSON, CloudEvents in all three modes) and
+`POST /webhooks/github` read requests with the same readers (`conductor.ingest`), so they
+validate and answer alike; the accepted events are produced to the events topic keyed by
+ensemble, with `acks=all` and the idempotent producer, and answered once the broker has
+acknowledged every one of them. What only the workers know is theirs to decide: a
+duplicate id is applied once by the worker, an event its ensemble's state refuses (an
+unknown milestone, an ensemble without a score) goes to the dead-letter topic.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+from conductor.ingest.answers import LineResult, refused, summary
+from conductor.ingest.github.deliveries import Unauthorized, delivery_intake
+from conductor.ingest.github.routes import Routes
+from conductor.ingest.http import BodyTooLarge, bearer_allows, json_response, read_body
+from conductor.ingest.intake import Intake
+from conductor.ingest.requests import events_of_request
+from conductor.metrics.catalogue import GATEWAY, GATEWAY_PUBLISHED, WHOLE, exposed_by
+from conductor.metrics.registry import Metrics, build_metrics
+from schemas import Score
+from streams.topics import TopicNames, bootstrap, ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    broker: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    prefix: str = "conductor."
+    partitions: int = 4
+    """Of the events topic, if the gateway creates it."""
+    replication: int = 1
+    scores: Sequence[Score] = field(default_factory=tuple)
+    """Whose `sources.github` map GitHub deliveries to ensembles."""
+    github_secret: str | None = None
+    api_token: str | None = None
+    max_body_bytes: int = 8 * 1024 * 1024
+
+
+class Producing:
+    """The producer, the events topic, and the gateway's own counts."""
+
+    def __init__(self, config: GatewayConfig, registry: CollectorRegistry) -> None:
+        self.config = config
+        self.topic = TopicNames(config.prefix).events
+        self.metrics: Metrics = build_metrics(registry, GATEWAY)
+        spec = GATEWAY_PUBLISHED
+        self.published = Counter(spec.name, spec.help, spec.labels, registry=registry)
+        self.producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        config = self.config
+        await ensure_topics(config.broker, [self.topic], config.partitions, config.replication)
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap(config.broker),
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+        )
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        if self.producer is not None:
+            await self.producer.stop()
+
+    async def answer(self, intake: Intake) -> Response:
+        """The embedded runtime's answer, for events produced instead of appended."""
+        for ignored in intake.ignored:
+            self.metrics.child(self.metrics.ingest_ignored, ignored.kind.value).inc()
+        if intake.invalid:
+            for _ in intake.invalid:
+                self.metrics.events_rejected.inc(WHOLE)
+            results = refused(intake.invalid, intake.valid_ids())
+            return json_response(self._body(results, False, intake), 422)
+        try:
+            await self._produce(intake)
+        except KafkaError as error:
+            log.warning("events not produced: %s", error)
+            return json_response({"detail": f"the broker did not take the events: {error}"}, 503)
+        results = [
+            LineResult(number, "accepted", event.id)
+            for number, event in zip(intake.numbers, intake.events, strict=True)
+        ]
+        return json_response(self._body(results, bool(results), intake))
+
+    async def _produce(self, intake: Intake) -> None:
+        producer = self.producer
+        assert producer is not None, "the gateway's producer is not started"
+        sent = [
+            await producer.send(self.topic, body, key=event.ensemble.encode())
+            for event, body in zip(intake.events, intake.bodies, strict=True)
+        ]
+        await asyncio.gather(*sent)
+        self.published.inc(len(sent))
+
+    @staticmethod
+    def _body(results: list[LineResult], appended: bool, intake: Intake) -> dict[str, object]:
+        found: dict[str, object] = {**summary(results, appended)}
+        if intake.ignored:
+            found["ignored"] = [ignored.to_json() for ignored in intake.ignored]
+        return found
+
+
+class CatalogueShare(Collector):
+    """Of the metrics the one factory registers (those of the runtimes that fold events
+    too), only the gateway's share of the catalogue (`exposed_by(GATEWAY)`)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+        self._names = {spec.name.removesuffix("_total") for spec in exposed_by(GATEWAY)}
+
+    def collect(self) -> Iterator[Metric]:
+        return (family for family in self._registry.collect() if family.name in self._names)
+
+
+def create_gateway(config: GatewayConfig) -> FastAPI:
+    registry = CollectorRegistry()
+    producing = Producing(config, registry)
+    exposed = CollectorRegistry()
+    exposed.register(CatalogueShare(registry))
+    routes = Routes.of(config.scores)
+    secret = config.github_secret.encode() if config.github_secret else None
+    limit = config.max_body_bytes
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await producing.start()
+        try:
+            yield
+        finally:
+            await producing.stop()
+
+    app = FastAPI(
+        title="Conductor gateway",
+        summary="Post team events (native or CloudEvents) and GitHub deliveries to Kafka.",
+        lifespan=lifespan,
+    )
+
+    @app.post("/events")
+    async def post_events(request: Request) -> Response:
+        """As the embedded runtime's `POST /events`; answered once the broker acknowledged."""
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if not bearer_allows(config.api_token, token if scheme.lower() == "bearer" else None):
+            refusal = json_response({"detail": "a bearer token is required"}, 401)
+            refusal.headers["WWW-Authenticate"] = "Bearer"  # as the embedded runtime answers
+            return refusal
+        try:
+            body = await read_body(request, limit)
+        except BodyTooLarge:
+            return json_response({"detail": f"body larger than {limit} bytes"}, 413)
+        return await producing.answer(events_of_request(request.headers, body))
+
+    @app.post("/webhooks/github")
+    async def github_webhook(request: Request) -> Response:
+        """As the embedded runtime's; the scores given to the gateway map repositories."""
+        try:
+            body = await read_body(request, limit)
+            intake = delivery_intake(request.headers, body, secret, routes)
+        except BodyTooLarge:
+            return json_response({"detail": f"body larger than {limit} bytes"}, 413)
+        except Unauthorized as error:
+            return json_response({"detail": str(error)}, 401)
+        return await producing.answer(intake)
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        return json_response({"status": "ok", "topic": producing.topic})
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(exposed), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def run_gateway(config: GatewayConfig) -> None:
+    import uvicorn
+
+    app = create_gateway(config)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", loop="uvloop")
