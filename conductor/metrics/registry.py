@@ -13,6 +13,7 @@ from conductor.metrics.catalogue import (
     CYCLE_TIME,
     DECISION_LATENCY,
     DELIVERIES,
+    DELIVERIES_FAILED,
     DELIVERY_FAILURES,
     DELIVERY_LAG,
     DELIVERY_PENDING,
@@ -42,6 +43,7 @@ class Metrics:
     delivery_failures: Counter
     delivery_lag: Histogram
     delivery_pending: Gauge
+    deliveries_failed: Counter
     figures: FiguresCollector = field(repr=False)
     _children: dict[tuple[MetricWrapperBase, tuple[str, ...]], Any] = field(
         default_factory=dict, repr=False
@@ -102,6 +104,7 @@ def build_metrics(registry: CollectorRegistry) -> Metrics:
         delivery_failures=_counter(DELIVERY_FAILURES, registry),
         delivery_lag=_histogram(DELIVERY_LAG, registry),
         delivery_pending=_gauge(DELIVERY_PENDING, registry),
+        deliveries_failed=_counter(DELIVERIES_FAILED, registry),
         figures=figures,
     )
     registry.register(figures)
