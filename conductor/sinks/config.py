@@ -163,6 +163,9 @@ def _problem(data: Any, detail: Any) -> Problem:
         message = f"missing (one of {', '.join(SINK_TYPES)})"
     elif detail["type"] == "extra_forbidden":
         message = "unknown key"
+    elif detail["type"] == "value_error" and not rest:  # a check of the whole sink: `key: why`
+        key, _, why = message.removeprefix("Value error, ").partition(": ")
+        rest, message = (key,), why
     key = format_location(tuple(rest)) if rest else "(sink)"
     return Problem(f"{where}.{key}", message)
 
