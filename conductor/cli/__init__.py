@@ -4,10 +4,11 @@ the HTTP server)."""
 
 import typer
 
-from conductor.cli import embedded, kafka, rehearsal, score
+from conductor.cli import embedded, kafka, rehearsal, score, sinks
 
 app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
 score.register(app)
 rehearsal.register(app)
 embedded.register(app)
 kafka.register(app)
+sinks.register(app)

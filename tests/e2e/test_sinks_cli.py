@@ -1,0 +1,103 @@
+"""The sinks from the command line, as a team uses them: `conductor cues test-sink` against a
+real receiver, and `conductor run --sinks` refusing a file that is wrong."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from local_processes import free_port
+from receivers import CloudEventsReceiver, SlackReceiver
+
+CONDUCTOR = Path(sys.executable).parent / "conductor"
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def conductor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CONDUCTOR), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_test_sink_sends_one_signed_sample_cue_and_prints_the_answer(tmp_path: Path) -> None:
+    webhook = CloudEventsReceiver(free_port(), secret=SECRET).start()
+    chat = SlackReceiver(free_port()).start()
+    down = free_port()
+    try:
+        sinks = tmp_path / "sinks.yaml"
+        sinks.write_text(
+            yaml.safe_dump(
+                {
+                    "sinks": [
+                        {"name": "hooks", "type": "webhook", "url": webhook.url,
+                         "secret_env": "HOOK_SECRET", "kinds": ["hold"], "min_severity": "warn",
+                         "to": ["role:platform-lead"]},
+                        {"name": "chat", "type": "slack", "url": chat.url},
+                        {"name": "nobody", "type": "slack", "url": f"http://127.0.0.1:{down}/x"},
+                    ]
+                }
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+        env = {"HOOK_SECRET": SECRET}
+        sent = conductor("cues", "test-sink", "hooks", "--sinks", str(sinks), env=env)
+        assert sent.returncode == 0, sent.stderr
+        assert sent.stdout.startswith("hooks: 200 OK in ")
+        (cue,) = webhook.cues.values()
+        assert f"(cue {cue['id']})" in sent.stdout
+        assert (cue["kind"], cue["severity"], cue["to"]) == (
+            "hold",
+            "warn",
+            {"role": "platform-lead"},
+        )
+        assert (
+            conductor("cues", "test-sink", "chat", "--sinks", str(sinks), env=env).returncode == 0
+        )
+        assert len(chat.messages) == 1 and "the sink works" in chat.messages[0]["text"]
+        failed = conductor("cues", "test-sink", "nobody", "--sinks", str(sinks), env=env)
+        assert failed.returncode == 1
+        assert failed.stdout.startswith("nobody: failed in ")
+        unknown = conductor("cues", "test-sink", "ghost", "--sinks", str(sinks), env=env)
+        assert unknown.returncode == 2
+        assert "no sink named 'ghost'" in unknown.stderr and "hooks, chat, nobody" in unknown.stderr
+    finally:
+        webhook.stop()
+        chat.stop()
+
+
+def test_run_refuses_a_sinks_file_naming_the_sink_and_the_key(tmp_path: Path) -> None:
+    sinks = tmp_path / "sinks.yaml"
+    sinks.write_text(
+        "sinks:\n"
+        "  - {name: hooks, type: webhook, url: 'http://127.0.0.1:1/x'}\n"
+        "  - {name: chat, type: slack, url_env: CHAT_URL_NOT_SET}\n"
+        "  - {name: mail, type: email}\n",
+        encoding="utf-8",
+    )
+    result = conductor(
+        "run", "--score", str(ROOT / "examples" / "score.yaml"), "--db", str(tmp_path / "c.db"),
+        "--sinks", str(sinks), "--port", str(free_port()),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "sinks[0] (hooks).secret_env: Field required" in result.stderr
+    assert "sinks[2] (mail).type: unknown sink type 'email'" in result.stderr
+    assert not (tmp_path / "c.db").exists(), "nothing starts on a wrong file"
+
+
+def test_the_readme_s_sinks_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example in the README, checked as `conductor` checks a file."""
+    from conductor.sinks.config import parse_sinks
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```yaml\nsinks:", 1)[1].split("```", 1)[0]
+    monkeypatch.setenv("CONDUCTOR_HOOK_SECRET", SECRET)
+    monkeypatch.setenv("PLATFORM_CHAT_URL", "https://chat.example/hooks/1")
+    sinks = parse_sinks(yaml.safe_load("sinks:" + block), "README.md")
+    assert [sink.type for sink in sinks] == ["webhook", "slack", "jsonl", "stdout", "kafka"]
