@@ -59,6 +59,7 @@ bench: compiled kafka-jars
 	$(ON_COMPILED) bench.core
 	$(ON_COMPILED) bench.ingest
 	$(ON_COMPILED) bench.streams
+	$(ON_COMPILED) bench.delivery
 
 clean:
 	rm -rf $(VENV) build *.egg-info

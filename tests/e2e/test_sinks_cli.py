@@ -1,6 +1,7 @@
 """The sinks from the command line, as a team uses them: `conductor cues test-sink` against a
 real receiver, and `conductor run --sinks` refusing a file that is wrong."""
 
+import json
 import os
 import subprocess
 import sys
@@ -101,3 +102,26 @@ def test_the_readme_s_sinks_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PLATFORM_CHAT_URL", "https://chat.example/hooks/1")
     sinks = parse_sinks(yaml.safe_load("sinks:" + block), "README.md")
     assert [sink.type for sink in sinks] == ["webhook", "slack", "jsonl", "stdout", "kafka"]
+
+
+def test_a_rehearsal_shows_when_quiet_hours_deliver_each_cue(tmp_path: Path) -> None:
+    score = yaml.safe_load((ROOT / "examples" / "score.yaml").read_text())
+    score["tempo"]["quiet_hours"] = {"start": "19:00", "end": "08:00", "days_off": ["SA", "SU"]}
+    path = tmp_path / "quiet.yaml"
+    path.write_text(yaml.safe_dump(score), encoding="utf-8")
+    events = str(ROOT / "examples" / "events.jsonl")
+    jsonl = conductor("rehearse", str(path), "--events", events, "--format", "jsonl")
+    assert jsonl.returncode == 0, jsonl.stderr
+    cues = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    (saturday,) = [c for c in cues if c["at"].startswith("2026-03-21") and c["kind"] == "hold"]
+    assert (saturday["at"], saturday["deliver_at"]) == (
+        "2026-03-21T08:27:00Z",
+        "2026-03-23T07:00:00Z",
+    )
+    plain = conductor("rehearse", str(ROOT / "examples" / "score.yaml"), "--events", events)
+    reminders = [c for c in cues if c["at"].startswith("2026-03-2") and "T08:20" in c["at"]]
+    assert len(reminders) == 6, "a stand-up's reminder, 09:20 local, Monday to Friday"
+    assert not any("deliver_at" in c for c in reminders), "in working hours: at once"
+    table = conductor("rehearse", str(path), "--events", events)
+    assert "delivered" in table.stdout and "2026-03-23 08:00" in table.stdout
+    assert "delivered" not in plain.stdout

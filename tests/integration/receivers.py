@@ -6,7 +6,6 @@ Block Kit blocks with `slack_sdk`."""
 import json
 import re
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -137,9 +136,3 @@ class SlackReceiver(Receiver):
         """The cue id each message names in its context line."""
         with self.lock:
             return [re.findall(r"cue `([^`]+)`", json.dumps(m["blocks"]))[0] for m in self.messages]
-
-
-def started(make: Callable[[], Receiver], started_list: list[Receiver]) -> Receiver:
-    receiver = make().start()
-    started_list.append(receiver)
-    return receiver

@@ -14,18 +14,22 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kafka_broker import Streams
 from local_processes import free_port, stop
 from receivers import CloudEventsReceiver, Receiver, SlackReceiver
-from runtime_servers import wait_for
+from runtime_servers import InProcessRuntime, wait_for
 from streams_logs import EXAMPLES, as_lines, example_log, example_score, rehearsed, with_horizon
+from test_runtime_delivery import logged_cues
+from test_runtime_http import BEFORE_THE_SCORE, NDJSON, settings
 
 from conductor.io.modeljson import model_json
 from conductor.rehearsal.replay import rehearse_file
 from schemas import Cue, Score
+from streams.cuereader import read_records
 from streams.topics import bootstrap, ensure_topics, partitions_of
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -250,3 +254,31 @@ def test_deliver_holds_cues_for_quiet_hours_and_records_the_last_failure(
         assert cue.deliver_at is not None
         assert webhook.cues[cue.id]["deliver_at"] == cue.deliver_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         assert webhook.cues[cue.id]["at"] == cue.at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_embedded_runtime_s_kafka_sink_produces_every_cue_keyed_by_ensemble(
+    streams: Streams, tmp_path: Path
+) -> None:
+
+    topic = f"{streams.prefix}team.cues"
+    asyncio.run(ensure_topics(streams.broker, [topic], 2))
+    path = sinks_file(
+        tmp_path, [{"name": "bus", "type": "kafka", "broker": streams.broker, "topic": topic}]
+    )
+    config = settings(tmp_path, sinks=path, jsonl=None)
+    lines = (EXAMPLES / "events.jsonl").read_bytes()
+    with InProcessRuntime(config, BEFORE_THE_SCORE) as server:
+        assert httpx.post(f"{server.url}/events", content=lines, headers=NDJSON).status_code == 200
+        stored = [cue["id"] for cue in logged_cues(config.db)]
+
+        def produced() -> list[Any]:
+            async def collect() -> list[Any]:
+                return [record async for record in read_records(streams.broker, topic)]
+
+            return asyncio.run(collect())
+
+        wait_for(lambda: len(produced()) >= len(stored), timeout=60, what="every cue produced")
+    records = produced()
+    assert sorted(json.loads(r.value)["id"] for r in records) == sorted(stored)
+    assert {r.key for r in records} == {b"harbor"}
+    assert len({r.partition for r in records}) == 1, "an ensemble's cues stay in one partition"
