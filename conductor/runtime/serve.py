@@ -31,7 +31,12 @@ def sinks_of(settings: Settings) -> list[Planned]:
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     retry = RetryPolicy(settings.retry_attempts, 0.1, settings.retry_max_seconds)
     flags = shorthands(
-        stdout, settings.jsonl, settings.webhook, secret, settings.webhook_timeout, retry
+        stdout=stdout,
+        jsonl=settings.jsonl,
+        webhook=settings.webhook,
+        webhook_secret=secret,
+        webhook_timeout=settings.webhook_timeout,
+        retry=retry,
     )
     taken = {plan.name for plan in configured}
     problems = [

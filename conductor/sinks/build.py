@@ -45,6 +45,7 @@ def _opener(config: SinkConfig) -> Callable[[], Sink]:
 
 
 def shorthands(
+    *,
     stdout: bool,
     jsonl: Path | None,
     webhook: str | None,
