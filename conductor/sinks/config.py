@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from conductor.errors import ConductorError, Problem
 from schemas import CueKind, Id, Severity, format_location
@@ -22,6 +30,8 @@ RecipientKey = Annotated[
     Field(pattern=r"^(role|section|ensemble):[A-Za-z0-9][A-Za-z0-9_.:/-]*$"),
 ]
 """`role:<id>`, `section:<id>` or `ensemble:<id>`: a cue's recipient, as cues name it."""
+HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+"""What a `url_env` variable must hold, checked at start as `url` is."""
 
 
 class _Model(BaseModel):
@@ -72,7 +82,7 @@ class _Http(_Sink):
         if self.url is not None:
             return str(self.url)
         assert self.url_env is not None
-        return os.environ[self.url_env]
+        return str(HTTP_URL.validate_python(os.environ[self.url_env]))
 
 
 class WebhookSink(_Http):
@@ -129,11 +139,20 @@ def load_sinks(path: Path) -> list[SinkConfig]:
 def parse_sinks(data: Any, source: str) -> list[SinkConfig]:
     if not isinstance(data, dict):
         raise InvalidSinks(source, [Problem("(root)", "expected a mapping with `sinks:`")])
+    if isinstance(data.get("sinks"), list):
+        problems = [
+            Problem(f"sinks[{index}]", "expected a mapping with at least `name` and `type`")
+            for index, entry in enumerate(data["sinks"])
+            if not isinstance(entry, dict)
+        ]
+        if problems:
+            raise InvalidSinks(source, problems)
     try:
         sinks = SinksFile.model_validate(data).sinks
     except ValidationError as error:
-        raise InvalidSinks(source, [_problem(data, detail) for detail in error.errors()]) from None
-    problems = list(_name_problems(sinks)) + list(_environment_problems(sinks))
+        problems = [_problem(data, detail) for detail in error.errors()]
+        raise InvalidSinks(source, problems + _environment_problems(data)) from None
+    problems = _name_problems(sinks) + _environment_problems(data)
     if problems:
         raise InvalidSinks(source, problems)
     return sinks
@@ -150,7 +169,8 @@ def _where(data: Any, index: int) -> str:
 def _problem(data: Any, detail: Any) -> Problem:
     loc = tuple(detail["loc"])
     if len(loc) < 2 or loc[0] != "sinks" or not isinstance(loc[1], int):
-        return Problem(format_location(loc), detail["msg"])
+        unknown = detail["type"] == "extra_forbidden"
+        return Problem(format_location(loc), "unknown key" if unknown else detail["msg"])
     where, rest = _where(data, loc[1]), loc[2:]
     if rest and rest[0] in SINK_TYPES:
         rest = rest[1:]  # the union's tag, which pydantic puts in the path
@@ -185,25 +205,40 @@ def _name_problems(sinks: list[SinkConfig]) -> list[Problem]:
     return problems
 
 
-def _environment_problems(sinks: list[SinkConfig]) -> list[Problem]:
+ENVIRONMENT_KEYS = {"webhook": ("url_env", "secret_env"), "slack": ("url_env",)}
+"""Per sink type, the keys that name an environment variable."""
+
+
+def _environment_problems(data: dict[str, Any]) -> list[Problem]:
+    """Variables not set or holding no URL or secret, read from the file as written: so that
+    they are reported with the file's other problems, not only once those are fixed."""
+    checks = {"url_env": url_problem, "secret_env": secret_problem}
+    entries = data.get("sinks")
     problems = []
-    for index, sink in enumerate(sinks):
-        where = f"sinks[{index}] ({sink.name})"
-        names: list[tuple[str, str | None]] = []
-        if isinstance(sink, WebhookSink | SlackSink):
-            names.append(("url_env", sink.url_env))
-        if isinstance(sink, WebhookSink):
-            names.append(("secret_env", sink.secret_env))
-        for key, variable in names:
-            if variable is not None and not os.environ.get(variable):
-                problems.append(
-                    Problem(f"{where}.{key}", f"environment variable {variable} is not set")
-                )
-        if isinstance(sink, WebhookSink) and os.environ.get(sink.secret_env):
-            reason = secret_problem(os.environ[sink.secret_env])
-            if reason is not None:
-                problems.append(Problem(f"{where}.secret_env", f"{sink.secret_env}: {reason}"))
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        kind = entry.get("type")
+        for key in ENVIRONMENT_KEYS.get(kind, ()) if isinstance(kind, str) else ():
+            variable = entry.get(key)
+            if not isinstance(variable, str):
+                continue  # missing or not text: the file's own check says so
+            where = f"{_where(data, index)}.{key}"
+            value = os.environ.get(variable)
+            if not value:
+                problems.append(Problem(where, f"environment variable {variable} is not set"))
+                continue
+            reason = checks[key](value)
+            if reason is not None:  # the value is a secret: never echoed
+                problems.append(Problem(where, f"{variable}: {reason}"))
     return problems
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not an http(s) URL, or None."""
+    try:
+        HTTP_URL.validate_python(url)
+    except ValidationError as error:
+        return f"does not hold an http(s) URL ({error.errors()[0]['msg']})"
+    return None
 
 
 def secret_problem(secret: str) -> str | None:

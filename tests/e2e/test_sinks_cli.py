@@ -92,6 +92,31 @@ def test_run_refuses_a_sinks_file_naming_the_sink_and_the_key(tmp_path: Path) ->
     assert not (tmp_path / "c.db").exists(), "nothing starts on a wrong file"
 
 
+def test_deliver_refuses_a_sinks_file_before_it_reads_the_topic(tmp_path: Path) -> None:
+    """The same checks as `conductor run`; no broker is needed to be told the file is wrong."""
+    sinks = tmp_path / "sinks.yaml"
+    sinks.write_text(
+        "sinks:\n"
+        "  - {name: chat, type: slack, url_env: CHAT_URL, colour: red}\n"
+        "  - {name: hooks, type: webhook, url_env: HOOK_URL, secret_env: HOOK_SECRET}\n",
+        encoding="utf-8",
+    )
+    env = {"HOOK_URL": "hooks.example/no-scheme", "HOOK_SECRET": "hunter2", "CHAT_URL": ""}
+    result = conductor(
+        "deliver", "--broker", f"kafka://127.0.0.1:{free_port()}", "--sinks", str(sinks),
+        "--web-port", str(free_port()), env=env,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert f"{sinks}: 4 problem(s)" in result.stderr, "every problem at once"
+    assert "sinks[0] (chat).colour: unknown key" in result.stderr
+    assert "sinks[0] (chat).url_env: environment variable CHAT_URL is not set" in result.stderr
+    assert "sinks[1] (hooks).url_env: HOOK_URL: does not hold an http(s) URL" in result.stderr
+    assert "sinks[1] (hooks).secret_env: HOOK_SECRET: not a Standard Webhooks secret" in (
+        result.stderr
+    )
+    assert "no-scheme" not in result.stderr and "hunter2" not in result.stderr
+
+
 def test_the_readme_s_sinks_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     """The example in the README, checked as `conductor` checks a file."""
     from conductor.sinks.config import parse_sinks

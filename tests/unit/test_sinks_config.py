@@ -84,6 +84,8 @@ sinks:
         ),
         ("sinks: []", "sinks: List should have at least 1 item"),
         ("[]", "(root): expected a mapping with `sinks:`"),
+        ("sink: []", "sink: unknown key"),
+        ("sinks: [hello]", "sinks[0]: expected a mapping with at least `name` and `type`"),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_sink_and_the_key(text: str, expected: str) -> None:
@@ -108,6 +110,26 @@ def test_variables_that_are_not_set_or_hold_no_secret_are_named(
         "(whsec_ followed by base64)",
         "sinks[2] (c).url_env: environment variable NOT_SET is not set",
     ]
+
+
+def test_a_url_variable_that_holds_no_http_url_is_named_without_its_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHAT_URL", "hooks.slack.example/services/T0/B0/s3cr3t")
+    monkeypatch.setenv("HOOK_URL", "ftp://hooks.example/s3cr3t")
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    found = problems(
+        "sinks:\n"
+        "  - {name: chat, type: slack, url_env: CHAT_URL}\n"
+        "  - {name: hooks, type: webhook, url_env: HOOK_URL, secret_env: HOOK_SECRET}\n"
+    )
+    assert found == [
+        "sinks[0] (chat).url_env: CHAT_URL: does not hold an http(s) URL (Input should be a "
+        "valid URL, relative URL without a base)",
+        "sinks[1] (hooks).url_env: HOOK_URL: does not hold an http(s) URL (URL scheme should "
+        "be 'http' or 'https')",
+    ]
+    assert not any("s3cr3t" in problem for problem in found), "a webhook URL is a secret"
 
 
 def test_a_file_that_is_not_yaml_or_not_there(tmp_path: Path) -> None:
