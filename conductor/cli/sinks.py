@@ -41,6 +41,9 @@ def deliver(
         str, typer.Option(help="quiet hours' clock: wall, event (newest cue read), or ISO time")
     ] = "wall",
     web_port: Annotated[int, typer.Option("--web-port", help="port of /metrics")] = 6067,
+    web_host: Annotated[
+        str, typer.Option("--web-host", help="address of /metrics (0.0.0.0: every interface)")
+    ] = "127.0.0.1",
     loglevel: Annotated[str, typer.Option()] = "info",
 ) -> None:
     """Deliver the cues topic to the sinks (routing, quiet hours, retries, signatures)."""
@@ -58,7 +61,7 @@ def deliver(
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     registry = CollectorRegistry()
     metrics = build_metrics(registry)
-    server, thread = start_http_server(web_port, addr="127.0.0.1", registry=registry)
+    server, thread = start_http_server(web_port, addr=web_host, registry=registry)
     config = DeliverConfig(broker, TopicNames(prefix).cues, app_id, ticking)
     try:
         run_deliver(config, plans, metrics)

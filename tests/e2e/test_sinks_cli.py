@@ -117,6 +117,20 @@ def test_deliver_refuses_a_sinks_file_before_it_reads_the_topic(tmp_path: Path) 
     assert "no-scheme" not in result.stderr and "hunter2" not in result.stderr
 
 
+def test_the_deliver_unit_names_only_options_deliver_has() -> None:
+    """`deploy/kafka/deliver.service`, the unit production starts from, runs as written."""
+    unit = (ROOT / "deploy" / "kafka" / "deliver.service").read_text()
+    (command,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    words = command.removeprefix("ExecStart=").split()
+    assert words[:2] == ["/opt/conductor/bin/conductor", "deliver"]
+    options = [word for word in words if word.startswith("--")]
+    assert options == ["--broker", "--sinks", "--app-id", "--web-host", "--web-port"]
+    listed = conductor("deliver", "--help", env={"COLUMNS": "200"})
+    assert listed.returncode == 0, listed.stderr
+    for option in options:
+        assert option in listed.stdout, option
+
+
 def test_the_readme_s_sinks_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     """The example in the README, checked as `conductor` checks a file."""
     from conductor.sinks.config import parse_sinks
@@ -127,6 +141,21 @@ def test_the_readme_s_sinks_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PLATFORM_CHAT_URL", "https://chat.example/hooks/1")
     sinks = parse_sinks(yaml.safe_load("sinks:" + block), "README.md")
     assert [sink.type for sink in sinks] == ["webhook", "slack", "jsonl", "stdout", "kafka"]
+
+
+def test_the_readme_s_answer_on_kafka_and_its_secret_recipe_are_valid() -> None:
+    from conductor.sinks.config import secret_problem
+    from schemas import EVENT_ADAPTER
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    answer = readme.split("`echo '", 1)[1].split("' | conductor publish", 1)[0]
+    event = EVENT_ADAPTER.validate_json(answer)
+    assert (event.type, event.data.cue) == ("cue.acknowledged", "CUE")
+    recipe = readme.split('`python -c "', 1)[1].split('"`', 1)[0]
+    made = subprocess.run(
+        [sys.executable, "-c", recipe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert made.startswith("whsec_") and secret_problem(made) is None
 
 
 def test_a_rehearsal_shows_when_quiet_hours_deliver_each_cue(tmp_path: Path) -> None:
