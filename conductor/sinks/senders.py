@@ -8,6 +8,7 @@ that many again, which receivers drop by cue id (`webhook-id`).
 
 import sys
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TextIO
 
@@ -24,7 +25,27 @@ LOCAL_MARK_EVERY = 100
 
 
 class DeliveryFailed(ConductorError):
-    """The receiver answered, but did not accept the cue (its status is the message)."""
+    """The receiver answered, but did not accept the cue (its status is the message), and
+    may have said how long to wait before the next try (`Retry-After`, in seconds)."""
+
+    def __init__(self, answer: str, retry_after: float | None = None) -> None:
+        super().__init__(answer)
+        self.retry_after = retry_after
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class Sink(Protocol):
@@ -95,8 +116,8 @@ class _HttpSink:
     async def _post(self, body: bytes, headers: dict[str, str]) -> str:
         response = await self._client.post(self.url, content=body, headers=headers)
         answer = f"{response.status_code} {response.reason_phrase}".strip()
-        if not response.is_success:
-            raise DeliveryFailed(answer)
+        if not response.is_success:  # 429 (Slack's rate limit) and 503 may say when to retry
+            raise DeliveryFailed(answer, retry_after(response.headers.get("Retry-After")))
         return answer
 
     async def close(self) -> None:

@@ -35,11 +35,14 @@ def verify_as_the_readme_says(secret: str, body: bytes, headers: dict[str, str])
 @dataclass
 class Receiver:
     """An HTTP endpoint that answers `fail_first` requests (or every one, `always_fail`) with
-    503, and hands the others to `accept` (whose exception answers 400)."""
+    `refusal` (503) and `refusal_headers`, and hands the others to `accept` (an exception
+    there answers 503 too)."""
 
     port: int
     fail_first: int = 0
     always_fail: bool = False
+    refusal: int = 503
+    refusal_headers: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -68,7 +71,9 @@ class Receiver:
                         except Exception as error:
                             receiver.errors.append(repr(error))
                             refused = True
-                self.send_response(503 if refused else 200)
+                self.send_response(receiver.refusal if refused else 200)
+                for name, value in receiver.refusal_headers.items() if refused else ():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(b"ok")
 

@@ -1,6 +1,8 @@
 """Routing (kinds, recipients, ensembles, severity; a digest by what it folded) and retries."""
 
 import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 from conductor.sinks.config import parse_sinks
 from conductor.sinks.retry import RetryPolicy
 from conductor.sinks.routing import Route, Router, due_at
+from conductor.sinks.senders import retry_after
 from schemas import Cue
 
 
@@ -94,3 +97,23 @@ def test_a_policy_of_n_attempts_allows_n_minus_one_retries(attempts: int) -> Non
     policy = RetryPolicy(attempts=attempts, first=0.1, cap=1.0)
     allowed = [policy.delay(n) is not None for n in range(1, attempts + 1)]
     assert allowed == [True] * (attempts - 1) + [False]
+
+
+def test_a_wait_the_receiver_asked_for_is_kept_up_to_the_cap() -> None:
+    policy = RetryPolicy(attempts=3, first=1.0, cap=60.0, rng=random.Random(7))
+    assert policy.delay(1, asked=30.0) == 30.0
+    assert policy.delay(1, asked=600.0) == 60.0
+    shorter = policy.delay(2, asked=0.0)
+    assert shorter is not None and 1.0 <= shorter <= 2.0, "a shorter ask changes nothing"
+    assert policy.delay(3, asked=30.0) is None, "the last try stays the last"
+
+
+def test_retry_after_is_read_in_seconds_or_as_an_http_date() -> None:
+    assert retry_after("120") == 120.0
+    assert retry_after("-5") == 0.0
+    in_an_hour = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    asked = retry_after(in_an_hour)
+    assert asked is not None and 3000 <= asked <= 3600
+    assert retry_after(format_datetime(datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)) == 0.0
+    assert retry_after("soon") is None
+    assert retry_after(None) is None
