@@ -15,8 +15,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,11 +48,49 @@ class Item:
     tp: TopicPartition
     offset: int
     cue_id: str
+    kind: str
     body: bytes
     due: float
     read: float
     failures: int = 0
     next_try: float = 0.0
+
+
+FAILED_KEPT = 10_000
+"""Cues given up on that `GET /deliveries` lists (the newest; the metric counts them all)."""
+
+
+class Book:
+    """What `GET /deliveries` of `conductor deliver` answers, read from the web server's
+    thread: each lane's cues not yet delivered (`pending`, or `held` by quiet hours) and the
+    cues given up on since the process started (`failed`, with the last error)."""
+
+    def __init__(self) -> None:
+        self.lanes: list[Lane] = []
+        self._failed: deque[dict[str, Any]] = deque(maxlen=FAILED_KEPT)
+        self._lock = threading.Lock()
+
+    def failed(self, sink: str, item: Item, error: BaseException) -> None:
+        row = {
+            "sink": sink,
+            "cue": item.cue_id,
+            "kind": item.kind,
+            "status": "failed",
+            "attempts": item.failures,
+            "error": repr(error)[:500],
+            "done": time.time(),
+        }
+        with self._lock:
+            self._failed.appendleft(row)
+
+    def rows(self, failed_only: bool, sink: str | None, limit: int) -> list[dict[str, Any]]:
+        with self._lock:
+            found = [row for row in self._failed if sink in (None, row["sink"])]
+        if not failed_only:
+            for lane in self.lanes:
+                if sink in (None, lane.sink.name):
+                    found = lane.rows() + found
+        return found[:limit]
 
 
 @dataclass
@@ -105,7 +144,9 @@ class Lane:
         progress: Progress,
         metrics: Metrics,
         now: Callable[[], float],
+        book: Book | None = None,
     ) -> None:
+        self.book = book or Book()
         self.plan = plan
         self.sink = sink
         self.progress = progress
@@ -124,6 +165,20 @@ class Lane:
             self.seen.popitem(last=False)
         self.queue.append(item)
         self.wake.set()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The cues waiting, newest first, as `GET /deliveries` lists them."""
+        now = self.now()
+        return [
+            {
+                "sink": self.sink.name,
+                "cue": item.cue_id,
+                "kind": item.kind,
+                "status": "held" if item.due > now else "pending",
+                "attempts": item.failures,
+            }
+            for item in reversed(list(self.queue))
+        ]
 
     def drop(self, tps: set[TopicPartition]) -> None:
         """Partitions revoked: their cues are the next owner's to deliver."""
@@ -161,6 +216,7 @@ class Lane:
                 "%s: cue %s failed after %d tries: %r", name, item.cue_id, item.failures, error
             )
             self.metrics.child(self.metrics.deliveries_failed, name).inc()
+            self.book.failed(name, item, error)
         else:
             self.metrics.child(self.metrics.deliveries, name).inc()
             lag = max(0.0, time.time() - item.read)
@@ -181,14 +237,17 @@ class DeliverConfig:
 class Deliverer:
     """The consumer, the lanes and the commits of one `conductor deliver` process."""
 
-    def __init__(self, config: DeliverConfig, plans: list[Planned], metrics: Metrics) -> None:
+    def __init__(
+        self, config: DeliverConfig, plans: list[Planned], metrics: Metrics, book: Book
+    ) -> None:
         self.config = config
         self.metrics = metrics
         self.progress = Progress()
         self.newest = 0.0
         self.lanes = [
-            Lane(plan, plan.open(), self.progress, metrics, self._clock()) for plan in plans
+            Lane(plan, plan.open(), self.progress, metrics, self._clock(), book) for plan in plans
         ]
+        book.lanes = self.lanes
         self.stopping = asyncio.Event()
 
     def _clock(self) -> Callable[[], float]:
@@ -252,7 +311,9 @@ class Deliverer:
         self.progress.read(tp, record.offset, len(taking))
         due = due_at(cue)
         for lane in taking:
-            lane.put(Item(tp, record.offset, cue.id, record.value, due, time.time()))
+            lane.put(
+                Item(tp, record.offset, cue.id, cue.kind.value, record.value, due, time.time())
+            )
 
     async def commit(self, consumer: AIOKafkaConsumer) -> None:
         offsets = self.progress.committable(consumer.assignment())
@@ -280,11 +341,11 @@ class _Revoked(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is 
         return None
 
 
-def run_deliver(config: DeliverConfig, plans: list[Planned], metrics: Metrics) -> None:
+def run_deliver(config: DeliverConfig, plans: list[Planned], metrics: Metrics, book: Book) -> None:
     """Deliver until SIGTERM or SIGINT, then commit what is done and stop."""
 
     async def main() -> None:
-        deliverer = Deliverer(config, plans, metrics)
+        deliverer = Deliverer(config, plans, metrics, book)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, deliverer.stopping.set)

@@ -48,12 +48,14 @@ def deliver(
 ) -> None:
     """Deliver the cues topic to the sinks (routing, quiet hours, retries, signatures)."""
     import logging
+    import threading
 
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import CollectorRegistry
 
     from conductor.metrics.registry import build_metrics
     from conductor.sinks.build import planned
-    from streams.deliver import DeliverConfig, run_deliver
+    from streams.deliver import Book, DeliverConfig, run_deliver
+    from streams.deliverweb import web_server
     from streams.topics import TopicNames
 
     plans = [planned(sink) for sink in _load(sinks)]
@@ -61,10 +63,13 @@ def deliver(
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     registry = CollectorRegistry()
     metrics = build_metrics(registry)
-    server, thread = start_http_server(web_port, addr=web_host, registry=registry)
+    book = Book()
+    server = web_server(web_host, web_port, registry, book)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     config = DeliverConfig(broker, TopicNames(prefix).cues, app_id, ticking)
     try:
-        run_deliver(config, plans, metrics)
+        run_deliver(config, plans, metrics, book)
     finally:
         server.shutdown()
         thread.join()

@@ -79,6 +79,13 @@ class Deliver:
         samples = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
         return {name: float(value) for name, value in samples}
 
+    def deliveries(self, **query: str) -> list[dict[str, Any]]:
+        """`GET /deliveries` of the running `conductor deliver`."""
+        answer = httpx.get(f"http://127.0.0.1:{self.port}/deliveries", params=query, timeout=5)
+        assert answer.status_code == 200, answer.text
+        rows: list[dict[str, Any]] = answer.json()["deliveries"]
+        return rows
+
     def stop_all(self) -> None:
         for process in self.processes:
             stop(process)
@@ -244,12 +251,21 @@ def test_deliver_holds_cues_for_quiet_hours_and_records_the_last_failure(
             what="the failed record after the last try",
         )
         assert not {cue.id for cue in held} & webhook.ids()
+        failed = deliver.deliveries(failed="true")
+        waiting = deliver.deliveries(sink="hooks")
         deliver.stop_all()
         deliver.start("--clock", "2026-06-01T09:00:00+02:00")
         wait_for(lambda: webhook.ids() == {c.id for c in cues}, timeout=120, what="all the rest")
     finally:
         deliver.stop_all()
     assert breakdowns and down.count() == 2 * len(breakdowns)
+    assert sorted(row["cue"] for row in failed) == sorted(breakdowns)
+    assert {(row["sink"], row["kind"], row["status"], row["attempts"]) for row in failed} == {
+        ("down", "breakdown", "failed", 2)
+    }
+    assert all("503" in row["error"] for row in failed)
+    assert {row["cue"] for row in waiting} == {c.id for c in cues} - due, "not due by the clock"
+    assert {row["status"] for row in waiting} == {"held"}
     for cue in held:
         assert cue.deliver_at is not None
         assert webhook.cues[cue.id]["deliver_at"] == cue.deliver_at.strftime("%Y-%m-%dT%H:%M:%SZ")
