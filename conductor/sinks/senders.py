@@ -169,7 +169,11 @@ class KafkaSink:
 
             bootstrap = ",".join(p.removeprefix("kafka://") for p in self.broker.split(";"))
             producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:  # the broker is not there: the next try starts afresh
+                await producer.stop()
+                raise
             self._producer = producer
         key = orjson.loads(body)["ensemble"].encode()
         sent = await self._producer.send_and_wait(self.topic, value=body, key=key)
