@@ -71,6 +71,7 @@ bench: compiled kafka-jars
 	$(ON_COMPILED) bench.ingest
 	$(ON_COMPILED) bench.formats
 	$(ON_COMPILED) bench.streams
+	$(ON_COMPILED) bench.delivery
 
 clean:
 	rm -rf $(VENV) build *.egg-info

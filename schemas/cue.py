@@ -45,6 +45,19 @@ class ToEnsemble(_Model):
 Recipient = ToRole | ToSection | ToEnsemble
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class FoldedCue(_Model):
+    """A cue the daily budget held back, as its digest lists it."""
+
+    id: Id
+    kind: CueKind
+    subject: Id
+    severity: Severity
+
+
 class Cue(_Model):
     id: Id = Field(description="derived from ensemble, kind, subject, recipient and window")
     kind: CueKind
@@ -56,3 +69,14 @@ class Cue(_Model):
     severity: Severity
     reason: str
     caused_by: Annotated[list[Id], Field(min_length=1)]
+    deliver_at: AwareDatetime | None = Field(
+        None,
+        exclude_if=_absent,
+        description="when sinks deliver it, if the score's quiet hours hold it back (else at `at`)",
+    )
+    timezone: str | None = Field(
+        None, exclude_if=_absent, description="the score's timezone, in which sinks show times"
+    )
+    folded: list[FoldedCue] | None = Field(
+        None, exclude_if=_absent, description="a digest's cues, held back by the daily budget"
+    )

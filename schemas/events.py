@@ -79,6 +79,17 @@ class ClockData(_Model):
     pass
 
 
+class CueAnswerData(_Model):
+    """The cue answered: its id, never who answered."""
+
+    cue: Id
+
+
+class CueSnoozedData(_Model):
+    cue: Id
+    until: AwareDatetime = Field(description="not repeated before this instant")
+
+
 class EventEnvelope(_Model):
     id: Id
     ensemble: Id
@@ -170,6 +181,16 @@ class ClockTick(EventEnvelope):
     data: ClockData = Field(default_factory=ClockData)
 
 
+class CueAcknowledged(EventEnvelope):
+    type: Literal["cue.acknowledged"]
+    data: CueAnswerData
+
+
+class CueSnoozed(EventEnvelope):
+    type: Literal["cue.snoozed"]
+    data: CueSnoozedData
+
+
 Event = Annotated[
     ScorePublished
     | ScoreRevised
@@ -186,7 +207,9 @@ Event = Annotated[
     | ExperimentStarted
     | ExperimentAssessed
     | ExperimentStopped
-    | ClockTick,
+    | ClockTick
+    | CueAcknowledged
+    | CueSnoozed,
     Field(discriminator="type"),
 ]
 

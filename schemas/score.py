@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.rrule import rrule, rrulestr
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -47,12 +48,60 @@ class Section(_Model):
     size: Annotated[int, Field(ge=1)] | None = None
 
 
+class Weekday(StrEnum):
+    """Days as RFC 5545 writes them (`BYDAY`)."""
+
+    MO = "MO"
+    TU = "TU"
+    WE = "WE"
+    TH = "TH"
+    FR = "FR"
+    SA = "SA"
+    SU = "SU"
+
+
+def _clock_time_text(value: object) -> object:
+    """YAML 1.1 reads an unquoted `19:00` as the number 1140 (base 60): say so, not '00:19'."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f'a time of day is text: quote it ("HH:MM"), not the number {value}')
+    return value
+
+
+ClockTime = Annotated[
+    str,
+    BeforeValidator(_clock_time_text),
+    Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="a local time of day, HH:MM"),
+]
+
+
+class QuietHours(_Model):
+    """When the team is not to be reached, in the score's timezone: every day from `start` to
+    `end` (past midnight when `end` is earlier), and all day on `days_off`. A cue fired then
+    is delivered at the start of the next working window; its `at` stays when it fired."""
+
+    start: ClockTime | None = None
+    end: ClockTime | None = None
+    days_off: list[Weekday] = Field(default_factory=list, max_length=7)
+
+    @model_validator(mode="after")
+    def _a_window_remains(self) -> Self:
+        if (self.start is None) != (self.end is None):
+            missing = "end" if self.end is None else "start"
+            raise ValueError(f"{missing}: quiet hours need both start and end (or neither)")
+        if self.start is not None and self.start == self.end:
+            raise ValueError("end: must differ from start (the team would never be reached)")
+        if len(set(self.days_off)) == len(Weekday):
+            raise ValueError("days_off: every day is off (the team would never be reached)")
+        return self
+
+
 class Tempo(_Model):
     cycle: Annotated[timedelta, within(DAY, 13 * WEEK)] = WEEK
     wip_limit: dict[Id, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     decision_latency: Annotated[timedelta, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
     blocker_hold: Annotated[timedelta, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
     cue_budget_per_day: Annotated[int, Field(ge=1, le=1000)] = 5
+    quiet_hours: QuietHours | None = None
 
 
 class CadenceKind(StrEnum):

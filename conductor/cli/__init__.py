@@ -4,7 +4,7 @@ the HTTP server)."""
 
 import typer
 
-from conductor.cli import dashboards, embedded, gateway, imports, kafka, rehearsal, score
+from conductor.cli import dashboards, embedded, gateway, imports, kafka, rehearsal, score, sinks
 
 app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
 score.register(app)
@@ -14,3 +14,4 @@ kafka.register(app)
 dashboards.register(app)
 gateway.register(app)
 imports.register(app)
+sinks.register(app)

@@ -21,10 +21,16 @@ def run(
     host: Annotated[str | None, typer.Option(help="[127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="[8000]")] = None,
     demo: Annotated[bool | None, typer.Option("--demo", help="start a simulated team")] = None,
-    webhook: Annotated[str | None, typer.Option(help="POST each cue to this URL")] = None,
+    sinks: Annotated[
+        Path | None, typer.Option(help="sinks, routing and retries (YAML; see the README)")
+    ] = None,
+    webhook: Annotated[
+        str | None, typer.Option(help="POST each cue to this URL as a CloudEvent")
+    ] = None,
     jsonl: Annotated[Path | None, typer.Option(help="append each cue to this file")] = None,
     stdout: Annotated[
-        bool | None, typer.Option("--stdout/--no-stdout", help="print each cue [on]")
+        bool | None,
+        typer.Option("--stdout/--no-stdout", help="print each cue [on unless --sinks]"),
     ] = None,
     snapshot_every: Annotated[int | None, typer.Option(help="events between snapshots")] = None,
     clock_start: Annotated[
@@ -44,6 +50,7 @@ def run(
     from conductor.io.scorefile import load_score
     from conductor.runtime.serve import serve
     from conductor.runtime.settings import Settings
+    from conductor.sinks.config import InvalidSinks
 
     flags: dict[str, object] = {
         "score": score,
@@ -51,6 +58,7 @@ def run(
         "host": host,
         "port": port,
         "demo": demo,
+        "sinks": sinks,
         "webhook": webhook,
         "jsonl": jsonl,
         "stdout": stdout,
@@ -69,7 +77,7 @@ def run(
             typer.echo("--demo needs --score", err=True)
             raise typer.Exit(2)
         serve(settings, loaded, *_demo(settings, loaded))
-    except InvalidScore as error:
+    except (InvalidScore, InvalidSinks) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
     except ValidationError as error:

@@ -115,8 +115,17 @@ def publish(
     raise typer.Exit(1 if report.bad_lines else 0)
 
 
+cues_app = typer.Typer(
+    invoke_without_command=True,
+    no_args_is_help=False,
+    help="Print the cues in the cues topic (--broker), or check a sink (test-sink).",
+)
+
+
+@cues_app.callback()
 def cues(
-    broker: Broker,
+    context: typer.Context,
+    broker: Annotated[str | None, typer.Option("--broker", help="kafka://HOST:PORT")] = None,
     follow: Annotated[bool, typer.Option(help="keep printing new cues")] = False,
     output: Annotated[str, typer.Option("--format", help="table or jsonl")] = "table",
     prefix: Prefix = DEFAULT_PREFIX,
@@ -126,6 +135,10 @@ def cues(
 
     from streams.topics import TopicNames
 
+    if context.invoked_subcommand is not None:
+        return
+    if broker is None:
+        raise typer.BadParameter("is required to read cues", param_hint="--broker")
     if output not in {"table", "jsonl"}:
         raise typer.BadParameter(f"format: {output!r} is neither 'table' nor 'jsonl'")
     asyncio.run(_print_cues(broker, TopicNames(prefix).cues, follow, output == "jsonl"))
@@ -166,4 +179,4 @@ def _duration(text: str, option: str) -> "timedelta":
 def register(app: typer.Typer) -> None:
     app.command()(worker)
     app.command()(publish)
-    app.command()(cues)
+    app.add_typer(cues_app, name="cues")

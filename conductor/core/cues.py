@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from conductor.core.effects import CueDraft
+from conductor.core.plan import Plan
 from conductor.core.timeutil import to_datetime
 from schemas import Cue
 from schemas.cue import Recipient, ToEnsemble, ToRole, ToSection
@@ -39,18 +40,29 @@ _RECIPIENTS: dict[str, type[ToRole | ToSection | ToEnsemble]] = {
 }
 
 
-def build_cue(draft: CueDraft, identifier: str, ensemble: str, score: str, at: int) -> Cue:
-    return _validate_cue(
-        {
-            "id": identifier,
-            "kind": draft.kind,
-            "ensemble": ensemble,
-            "score": score,
-            "to": recipient(draft.to),
-            "subject": draft.subject,
-            "at": to_datetime(at),
-            "severity": draft.severity,
-            "reason": draft.reason,
-            "caused_by": list(draft.caused_by),
-        }
-    )
+def build_cue(
+    draft: CueDraft, identifier: str, ensemble: str, plan: Plan, at: int, delivered: int
+) -> Cue:
+    """The cue, with the score's timezone; `deliver_at` only when quiet hours hold it back,
+    `folded` only on a digest."""
+    fields: dict[str, Any] = {
+        "id": identifier,
+        "kind": draft.kind,
+        "ensemble": ensemble,
+        "score": plan.score.score,
+        "to": recipient(draft.to),
+        "subject": draft.subject,
+        "at": to_datetime(at),
+        "severity": draft.severity,
+        "reason": draft.reason,
+        "caused_by": list(draft.caused_by),
+        "timezone": plan.score.timezone,
+    }
+    if delivered != at:
+        fields["deliver_at"] = to_datetime(delivered)
+    if draft.folded:
+        fields["folded"] = [
+            {"id": cue_id, "kind": kind, "subject": subject, "severity": severity}
+            for cue_id, kind, subject, severity in draft.folded
+        ]
+    return _validate_cue(fields)

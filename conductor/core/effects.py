@@ -30,6 +30,11 @@ class CueDraft:
     severity: Final[Severity]
     reason: Final[str]
     caused_by: Final[tuple[str, ...]]
+    awaits: Final[str]
+    """The action that answers the cue (`milestone:<id>`, `task:<id>`, `decision:<id>`,
+    `cadence:<id>`), or empty: what cue efficacy watches for (`conductor.core.answers`)."""
+    folded: Final[tuple[tuple[str, str, str, str], ...]]
+    """A digest's held-back cues: (id, kind, subject, severity) each."""
 
     def __init__(
         self,
@@ -41,6 +46,8 @@ class CueDraft:
         severity: Severity,
         reason: str,
         caused_by: tuple[str, ...],
+        awaits: str = "",
+        folded: tuple[tuple[str, str, str, str], ...] = (),
     ) -> None:
         self.kind = kind
         self.to = to
@@ -49,6 +56,8 @@ class CueDraft:
         self.severity = severity
         self.reason = reason
         self.caused_by = caused_by
+        self.awaits = awaits
+        self.folded = folded
 
 
 @dataclass(slots=True, init=False)

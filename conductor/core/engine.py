@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any, cast
 
 from conductor.core import rhythm
+from conductor.core.answers import ACTIONS, followed, note_cue
 from conductor.core.cues import build_cue, draft_id
 from conductor.core.effects import CueDraft, Effect, Observation, Timer
 from conductor.core.handlers import HANDLERS, Check, Fold
@@ -56,12 +57,13 @@ def after_horizon(score: Score, event: Event) -> Problem:
 
 
 @cache
-def _steps() -> dict[str, tuple[Check, Fold, tuple[Rule, ...], bool]]:
-    """Per event type, in one lookup: its check, its fold, the rules that answer it, and
-    whether it carries a score the engine adopts first."""
+def _steps() -> dict[str, tuple[Check, Fold, tuple[Rule, ...], bool, bool]]:
+    """Per event type, in one lookup: its check, its fold, the rules that answer it, whether
+    it carries a score the engine adopts first, and whether it can be the action a cue asked
+    for (`conductor.core.answers`)."""
     on_event = registry().on_event
     return {
-        kind: (check, fold, on_event.get(kind, ()), kind in SCORE_EVENTS)
+        kind: (check, fold, on_event.get(kind, ()), kind in SCORE_EVENTS, kind in ACTIONS)
         for kind, (check, fold) in HANDLERS.items()
     }
 
@@ -123,7 +125,7 @@ class EnsembleEngine:
         has_score = state.score is not None
         if not has_score and kind != "score.published":
             return Outcome(event_id, rejection=unpublished(ensemble))
-        check, fold, rules, scored = self._steps[kind]
+        check, fold, rules, scored, answers = self._steps[kind]
         problem = check(state, self.plan if has_score else None, event)
         if problem is not None:
             return Outcome(event_id, rejection=problem)
@@ -143,6 +145,8 @@ class EnsembleEngine:
         if measured is not None:
             if measured:
                 self.observations.extend(measured)
+            if answers and state.awaiting:
+                followed(state, event, at)
             for rule in rules:
                 effects = rule.on_event(state, plan, event, at)
                 if effects:
@@ -196,9 +200,12 @@ class EnsembleEngine:
             if not admitted:
                 return
         identifier = draft_id(state.ensemble, draft)
-        self.cues.append(
-            build_cue(draft, identifier, state.ensemble, self.plan.score.score, state.now)
-        )
+        plan = self.plan
+        now = state.now
+        quiet = plan.quiet
+        delivered = now if quiet is None else quiet.release(now)
+        self.cues.append(build_cue(draft, identifier, state.ensemble, plan, now, delivered))
+        note_cue(state, identifier, draft, delivered)
 
     def _schedule(self, timer: Timer) -> None:
         state = self.state

@@ -47,6 +47,7 @@ def figures(engine: "EnsembleEngine") -> dict[str, Any]:
         "commitments": _commitments(engine),
         "experiments": _experiments(engine),
         "concerns": dict(sorted(state.concerns.items())),
+        "cue_efficacy": _efficacy(engine),
     }
 
 
@@ -158,6 +159,30 @@ def _outlook(
         return None if days is None else (today + timedelta(days=max(0, days - 1))).isoformat()
 
     return {"probability": round(probability, 3), "p50": day(p50), "p85": day(p85)}
+
+
+def _efficacy(engine: "EnsembleEngine") -> dict[str, dict[str, Any]]:
+    """Per cue kind and recipient: how often its cues were acknowledged, snoozed, and followed
+    by the action they asked for, and how soon after their delivery."""
+    result: dict[str, dict[str, Any]] = {}
+    for key, counts in sorted(engine.state.efficacy.items()):
+        kind, _, to = key.partition("|")
+        result.setdefault(kind, {})[to] = {
+            "cues": counts.cues,
+            "acknowledged": counts.acknowledged,
+            "acknowledged_share": _share(counts.acknowledged, counts.cues),
+            "snoozed": counts.snoozed,
+            "time_to_acknowledge_hours": _durations(counts.ack_seconds),
+            "asking_action": counts.asked,
+            "action_followed": counts.followed,
+            "action_followed_share": _share(counts.followed, counts.asked),
+            "time_to_action_hours": _durations(counts.follow_seconds),
+        }
+    return result
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
 
 
 def _experiments(engine: "EnsembleEngine") -> dict[str, Any]:

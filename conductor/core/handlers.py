@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from conductor.core.answers import CUES_REMEMBERED, acknowledge, snooze
 from conductor.core.effects import Measure, Observation
 from conductor.core.plan import Plan
 from conductor.core.problem import Problem
@@ -109,6 +110,25 @@ def _check_experiment(
     if event.data.experiment not in plan.experiments:
         return Problem("data.experiment", f"unknown experiment {event.data.experiment!r}")
     return None
+
+
+def _check_cue(
+    state: EnsembleState, plan: Plan | None, event: ev.CueAcknowledged | ev.CueSnoozed
+) -> Problem | None:
+    cue = event.data.cue
+    if cue not in state.cue_records:
+        return Problem(
+            "data.cue",
+            f"unknown cue {cue!r}: not one of the {CUES_REMEMBERED} newest cues of "
+            f"{state.ensemble!r}",
+        )
+    return None
+
+
+def _check_snooze(state: EnsembleState, plan: Plan | None, event: ev.CueSnoozed) -> Problem | None:
+    if event.data.until <= event.occurred_at:
+        return Problem("data.until", "must be later than occurred_at")
+    return _check_cue(state, plan, event)
 
 
 def _accept(state: EnsembleState, plan: Plan | None, event: Any) -> Problem | None:
@@ -284,6 +304,18 @@ def _fold_tick(
     return APPLIED
 
 
+def _fold_acknowledged(
+    state: EnsembleState, plan: Plan, event: ev.CueAcknowledged, at: int
+) -> Sequence[Observation] | None:
+    return APPLIED if acknowledge(state, event.data.cue, at) else None
+
+
+def _fold_snoozed(
+    state: EnsembleState, plan: Plan, event: ev.CueSnoozed, at: int
+) -> Sequence[Observation] | None:
+    return APPLIED if snooze(state, event.data.cue, to_epoch(event.data.until), at) else None
+
+
 HANDLERS: dict[str, tuple[Check, Fold]] = {
     "score.published": (_check_score, _fold_score),
     "score.revised": (_check_score, _fold_score),
@@ -301,6 +333,8 @@ HANDLERS: dict[str, tuple[Check, Fold]] = {
     "experiment.assessed": (_check_experiment, _fold_experiment_assessed),
     "experiment.stopped": (_check_experiment, _fold_experiment_stopped),
     "clock.tick": (_accept, _fold_tick),
+    "cue.acknowledged": (_check_cue, _fold_acknowledged),
+    "cue.snoozed": (_check_snooze, _fold_snoozed),
 }
 """Per event type: the check (why the event cannot be applied, naming the field, or None)
 and the fold."""

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from conductor.core.localdays import local_days
+from conductor.core.quiet import QuietWindows
 from conductor.core.timeutil import DAY, seconds, to_epoch
 from schemas import Cadence, Score
 
@@ -97,6 +98,9 @@ class Plan:
         self.decision_latency = seconds(score.tempo.decision_latency)
         self.blocker_hold = seconds(score.tempo.blocker_hold)
         self.cue_budget = score.tempo.cue_budget_per_day
+        quiet = score.tempo.quiet_hours
+        self.quiet = None if quiet is None else QuietWindows(quiet, self.zone)
+        """When cues fired in quiet hours are delivered; None: as they fire."""
         self.section_of_role = score.section_of_role()
         self.sections = tuple(section.id for section in score.sections)
         self.milestones = {

@@ -8,7 +8,7 @@ from typing import Any
 from conductor.core.effects import Timer
 from conductor.core.errors import ConductorError
 
-FORMAT = 2
+FORMAT = 3
 """The layout `to_dict` writes; `from_dict` refuses another (a runtime then replays the log,
 which is the truth, instead of restoring a snapshot it cannot read)."""
 
@@ -65,6 +65,76 @@ class PendingCue:
     caused_by: list[str]
 
 
+@dataclass(slots=True, init=False)
+class CueRecord:
+    """A cue sent, remembered so that an acknowledgement, a snooze or the action it asked for
+    can be told apart by kind and recipient (`conductor.core.answers`)."""
+
+    kind: str
+    to: str
+    subject: str
+    delivered: int
+    """When sinks deliver it: its `at`, or the end of the quiet hours that held it."""
+    awaits: str
+    """The action that answers it (`milestone:<id>`, `task:<id>`, ...), or empty."""
+    acknowledged: int | None
+    snoozed: int | None
+    acted: int | None
+
+    def __init__(
+        self,
+        kind: str,
+        to: str,
+        subject: str,
+        delivered: int,
+        awaits: str,
+        acknowledged: int | None = None,
+        snoozed: int | None = None,
+        acted: int | None = None,
+    ) -> None:
+        self.kind = kind
+        self.to = to
+        self.subject = subject
+        self.delivered = delivered
+        self.awaits = awaits
+        self.acknowledged = acknowledged
+        self.snoozed = snoozed
+        self.acted = acted
+
+
+@dataclass(slots=True, init=False)
+class Efficacy:
+    """How one kind of cue to one recipient was answered, over every cue of the log."""
+
+    cues: int
+    acknowledged: int
+    snoozed: int
+    ack_seconds: list[int]
+    """From delivery to acknowledgement, the `RECENT` newest."""
+    asked: int
+    """Cues of the kind that ask for an action (an entry, a hold, a missed ceremony)."""
+    followed: int
+    follow_seconds: list[int]
+
+    def __init__(
+        self,
+        cues: int = 0,
+        acknowledged: int = 0,
+        snoozed: int = 0,
+        ack_seconds: list[int] | None = None,
+        asked: int = 0,
+        followed: int = 0,
+        follow_seconds: list[int] | None = None,
+    ) -> None:
+        self.cues = cues
+        self.acknowledged = acknowledged
+        self.snoozed = snoozed
+        self.ack_seconds = [] if ack_seconds is None else ack_seconds
+        self.asked = asked
+        self.followed = followed
+        self.follow_seconds = [] if follow_seconds is None else follow_seconds
+
+
 TimerEntry = tuple[int, int, int, Timer]
 """(instant, sequence number, score generation, timer): the deadline heap's order is by
 instant, then by the order the timers were set."""
@@ -117,6 +187,14 @@ class EnsembleState:
     budget_used: dict[str, int] = field(default_factory=dict)
     digests: dict[str, list[PendingCue]] = field(default_factory=dict)
     """Folded cues waiting for their digest, keyed by `recipient|day-ordinal`."""
+    cue_records: dict[str, CueRecord] = field(default_factory=dict)
+    """The newest cues sent, oldest first (`conductor.core.answers`)."""
+    awaiting: dict[str, list[str]] = field(default_factory=dict)
+    """Per action (`milestone:<id>`, ...), the remembered cues it would answer."""
+    efficacy: dict[str, Efficacy] = field(default_factory=dict)
+    """Per `kind|recipient`, how its cues were answered."""
+    snoozes: dict[str, int] = field(default_factory=dict)
+    """Per `kind|recipient|subject`, the instant before which it is not cued again."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible dict (sets become sorted lists, int keys become strings)."""
@@ -155,6 +233,8 @@ class EnsembleState:
         state.digests = {
             key: [PendingCue(**cue) for cue in cues] for key, cues in data["digests"].items()
         }
+        state.cue_records = {key: CueRecord(**value) for key, value in data["cue_records"].items()}
+        state.efficacy = {key: Efficacy(**value) for key, value in data["efficacy"].items()}
         state.daily_done = {
             section: {int(day): count for day, count in days.items()}
             for section, days in data["daily_done"].items()
@@ -170,5 +250,6 @@ _PLAIN_FIELDS = tuple(
     not in {
         *_SET_FIELDS,
         *("ensemble", "tasks", "decisions", "digests", "daily_done", "latched", "timers"),
+        *("cue_records", "efficacy"),
     }
 )

@@ -1,5 +1,6 @@
 """Cues as a table for a terminal (rich), times in a zone the reader names."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rich.table import Table
@@ -8,14 +9,19 @@ from schemas import Cue
 
 
 def cue_table(cues: list[Cue], timezone: str) -> Table:
+    """With a `delivered` column when quiet hours held a cue back (when sinks deliver it)."""
     zone = ZoneInfo(timezone)
+    held = any(cue.deliver_at is not None for cue in cues)
     table = Table(title=f"{len(cues)} cues", show_lines=False)
-    for column in ("at", "kind", "to", "subject", "severity", "reason"):
+    columns = ("at", *(("delivered",) if held else ()), "kind", "to", "subject", "severity")
+    for column in (*columns, "reason"):
         table.add_column(column, overflow="fold")
     for cue in cues:
         (recipient,) = cue.to.model_dump().items()
+        delivered = () if not held else (_local(cue.deliver_at, zone) if cue.deliver_at else "",)
         table.add_row(
-            f"{cue.at.astimezone(zone):%Y-%m-%d %H:%M}",
+            _local(cue.at, zone),
+            *delivered,
             cue.kind.value,
             f"{recipient[0]}:{recipient[1]}",
             cue.subject,
@@ -23,3 +29,7 @@ def cue_table(cues: list[Cue], timezone: str) -> Table:
             cue.reason,
         )
     return table
+
+
+def _local(instant: datetime, zone: ZoneInfo) -> str:
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M}"

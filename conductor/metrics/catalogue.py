@@ -205,6 +205,12 @@ DELIVERY_PENDING = Spec(
     "Cues in the outbox not yet delivered, by sink.",
     ("kind",),
 )
+DELIVERIES_FAILED = Spec(
+    "conductor_cue_deliveries_failed_total",
+    Type.COUNTER,
+    "Cues given up on after the sink's last try (recorded as failed for that sink), by sink.",
+    ("kind",),
+)
 
 INGEST_IGNORED = Spec(
     "conductor_ingest_ignored_total",
@@ -443,6 +449,33 @@ CUE_BUDGET_USED = _figure(
     "budget; where several recipients share labels (a rolled-up section), the busiest one.",
     ("ensemble", "section", "role"),
 )
+RECIPIENT = ("ensemble", "kind", "section", "role")
+"""A cue's kind and recipient, as `conductor_cues_total` labels them (small sections rolled up)."""
+EFFICACY_CUES = _figure(
+    "conductor_cue_efficacy_cues",
+    "Cues sent, by kind and recipient, over the ensemble's whole log (the base of the shares).",
+    RECIPIENT,
+)
+ACKNOWLEDGED_SHARE = _figure(
+    "conductor_cue_acknowledged_ratio",
+    "Share of the cues of a kind to a recipient that were acknowledged.",
+    RECIPIENT,
+)
+ACKNOWLEDGEMENT_TIME = _figure(
+    "conductor_cue_acknowledgement_seconds",
+    "Mean time from a cue's delivery to its acknowledgement, in log time (absent until one).",
+    RECIPIENT,
+)
+ACTION_FOLLOWED_SHARE = _figure(
+    "conductor_cue_action_followed_ratio",
+    "Share of the cues asking for an action (entry, hold, cadence-missed) that it followed.",
+    RECIPIENT,
+)
+ACTION_TIME = _figure(
+    "conductor_cue_action_seconds",
+    "Mean time from a cue's delivery to the action it asked for, in log time.",
+    RECIPIENT,
+)
 
 CATALOGUE: tuple[Spec, ...] = (
     CUES,
@@ -458,6 +491,7 @@ CATALOGUE: tuple[Spec, ...] = (
     DELIVERY_PENDING,
     INGEST_IGNORED,
     GATEWAY_PUBLISHED,
+    DELIVERIES_FAILED,
     LOG_TIME,
     CADENCE_DUE,
     CADENCE_HELD,
@@ -498,6 +532,11 @@ CATALOGUE: tuple[Spec, ...] = (
     DECISION_TARGET,
     CUE_BUDGET,
     CUE_BUDGET_USED,
+    EFFICACY_CUES,
+    ACKNOWLEDGED_SHARE,
+    ACKNOWLEDGEMENT_TIME,
+    ACTION_FOLLOWED_SHARE,
+    ACTION_TIME,
 )
 
 

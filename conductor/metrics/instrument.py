@@ -113,6 +113,7 @@ def figure_samples(rollup: Rollup, figures: dict[str, Any]) -> dict[str, list[Sa
         add(catalogue.CADENCE_HELD, (cadence,), values["held"])
         add(catalogue.CADENCE_ADHERENCE, (cadence,), values["adherence"])
     _per_section(add, rollup, figures)
+    _efficacy(add, rollup, figures)
     for milestone, values in figures["milestones"].items():
         outlook = values["forecast"]
         add(catalogue.MILESTONE_PROGRESS, (milestone,), values["progress"])
@@ -170,3 +171,34 @@ def _per_section(add: Any, rollup: Rollup, figures: dict[str, Any]) -> None:
         for section, value in by_section.items():
             if section in rollup.shown:
                 add(spec, (section,), value)
+
+
+def _efficacy(add: Any, rollup: Rollup, figures: dict[str, Any]) -> None:
+    """Cue efficacy per kind and recipient; recipients of small sections are summed into the
+    ensemble's, their mean times weighted by how many each had."""
+    merged: dict[tuple[str, ...], dict[str, float]] = {}
+    for kind, by_recipient in figures["cue_efficacy"].items():
+        for to, values in by_recipient.items():
+            sums = merged.setdefault((kind, *rollup.recipient_key(to)), {})
+            acked, acted = values["time_to_acknowledge_hours"], values["time_to_action_hours"]
+            for name, amount in (
+                ("cues", values["cues"]),
+                ("acked", values["acknowledged"]),
+                ("asked", values["asking_action"]),
+                ("followed", values["action_followed"]),
+                ("acks", acked["count"]),
+                ("ack_seconds", (acked["mean"] or 0.0) * acked["count"] * 3600),
+                ("actions", acted["count"]),
+                ("action_seconds", (acted["mean"] or 0.0) * acted["count"] * 3600),
+            ):
+                sums[name] = sums.get(name, 0.0) + amount
+    for labels, sums in merged.items():
+        add(catalogue.EFFICACY_CUES, labels, sums["cues"])
+        add(catalogue.ACKNOWLEDGED_SHARE, labels, _ratio(sums["acked"], sums["cues"]))
+        add(catalogue.ACKNOWLEDGEMENT_TIME, labels, _ratio(sums["ack_seconds"], sums["acks"]))
+        add(catalogue.ACTION_FOLLOWED_SHARE, labels, _ratio(sums["followed"], sums["asked"]))
+        add(catalogue.ACTION_TIME, labels, _ratio(sums["action_seconds"], sums["actions"]))
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None

@@ -14,6 +14,7 @@ from conductor.metrics.catalogue import (
     CYCLE_TIME,
     DECISION_LATENCY,
     DELIVERIES,
+    DELIVERIES_FAILED,
     DELIVERY_FAILURES,
     DELIVERY_LAG,
     DELIVERY_PENDING,
@@ -62,6 +63,7 @@ class Metrics:
     recovery_duration: Gauge
     recovery_replayed: Gauge
     ingest_ignored: Counter
+    deliveries_failed: Counter
     figures: FiguresCollector = field(repr=False)
     _children: dict[tuple[MetricWrapperBase, tuple[str, ...]], Any] = field(
         default_factory=dict, repr=False
@@ -143,6 +145,7 @@ def build_metrics(registry: CollectorRegistry, runtime: str = EMBEDDED) -> Metri
         recovery_duration=_gauge(RECOVERY_DURATION, mine(RECOVERY_DURATION)),
         recovery_replayed=_gauge(RECOVERY_REPLAYED, mine(RECOVERY_REPLAYED)),
         ingest_ignored=_counter(INGEST_IGNORED, mine(INGEST_IGNORED)),
+        deliveries_failed=_counter(DELIVERIES_FAILED, registry),
         figures=figures,
     )
     metrics.runtime_start.labels(runtime).set(time.time())

@@ -32,6 +32,16 @@ class Rollup:
     def section(self, section: str | None) -> str:
         return section if section is not None and section in self.shown else WHOLE
 
+    def recipient_key(self, key: str) -> tuple[str, str]:
+        """(section, role) label values for a recipient key (`role:x`, `section:y`, ...)."""
+        kind, _, name = key.partition(":")
+        if kind == "role":
+            section = self.section(self.section_of_role.get(name))
+            return section, name if section != WHOLE else WHOLE
+        if kind == "section":
+            return self.section(name), WHOLE
+        return WHOLE, WHOLE
+
     def recipient(self, cue: Cue) -> tuple[str, str]:
         """(section, role) label values for a cue's recipient."""
         match cue.to:

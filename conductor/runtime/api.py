@@ -4,10 +4,11 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -49,6 +50,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _answer(result: BatchResult) -> Response:
+    """A cue's answer: the one line's status (422 with the problems when refused)."""
+    (line,) = result.results
+    return _json(line.to_json() | {"offset": result.offset}, 422 if line.problems else 200)
 
 
 def create_app(
@@ -220,6 +227,47 @@ def create_app(
             b'{"cues":[' + cues + b'],"next":' + str(following).encode() + b"}",
             media_type="application/json",
         )
+
+    async def answered(cue_id: str, until: datetime | None) -> Response:
+        result = runtime.answer(cue_id, until)
+        if result is None:
+            return _json({"detail": f"unknown cue {cue_id!r}"}, 404)
+        if result.committed is not None:
+            await asyncio.wrap_future(result.committed)
+        return _answer(result)
+
+    cue_path = Path(description="the cue's id", max_length=200)
+
+    @app.post("/cues/{cue_id}/ack", dependencies=[Depends(authorized)])
+    async def acknowledge(cue_id: Annotated[str, cue_path]) -> Response:
+        """Acknowledge a cue: a `cue.acknowledged` event in the log (no person in it).
+
+        `status` is `accepted`, or `duplicate` for a cue acknowledged before; 404 for a cue
+        this runtime never sent."""
+        return await answered(cue_id, None)
+
+    @app.post("/cues/{cue_id}/snooze", dependencies=[Depends(authorized)])
+    async def snooze(
+        cue_id: Annotated[str, cue_path],
+        until: Annotated[datetime, Query(description="ISO 8601 with a timezone")],
+    ) -> Response:
+        """Snooze a cue until `until`: a `cue.snoozed` event. A snoozed `hold` or `tempo` cue
+        is not repeated before `until` (a hold still holding then is cued again)."""
+        if until.tzinfo is None:
+            return _json({"detail": [{"path": "until", "message": "needs a timezone"}]}, 422)
+        return await answered(cue_id, until)
+
+    @app.get("/deliveries")
+    async def deliveries(
+        failed: bool = False,
+        sink: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> Response:
+        """Each cue's delivery per sink, newest first: `delivered`, `pending`, `held` (quiet
+        hours), or `failed` after the sink's last try (`failed=true`: only those)."""
+        released = runtime.now().timestamp()
+        found = runtime.store.deliveries(failed, sink, limit, released)
+        return _json({"deliveries": found})
 
     @app.get("/ensembles/{ensemble}")
     async def get_ensemble(ensemble: str) -> Response:

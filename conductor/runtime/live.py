@@ -36,6 +36,7 @@ from conductor.runtime.writer import InlineWriter, LogWriter
 from conductor.session.clock import Clock, now_of, too_far_ahead
 from conductor.session.ensembles import Session
 from conductor.session.ticks import due_tick
+from conductor.sinks.routing import Router
 from schemas import Score
 from schemas.events import Event, ScoreData, ScoreRevised
 
@@ -65,7 +66,7 @@ class LiveRuntime:
         store: Store,
         metrics: Metrics,
         clock: Clock,
-        sinks: Sequence[str] = (),
+        sinks: Router | Sequence[str] = (),
         snapshot_every: int = 100_000,
         min_group_size: int = 3,
         writer: LogWriter | None = None,
@@ -78,7 +79,9 @@ class LiveRuntime:
         self.closed = False
         self.metrics = metrics
         self.clock = clock
-        self.sinks = tuple(sinks)
+        self.router = sinks if isinstance(sinks, Router) else Router.to_all(sinks)
+        """Which sinks take each cue, and when it is due (its outbox rows)."""
+        self.sinks = self.router.names
         self.snapshot_every = snapshot_every
         self.min_group_size = min_group_size
         self.max_skew = max_skew
@@ -277,6 +280,33 @@ class LiveRuntime:
             self._saw(event.occurred_at)
         return outcome
 
+    def answer(self, cue_id: str, until: datetime | None = None) -> BatchResult | None:
+        """Append a stored cue's `cue.acknowledged`, or its `cue.snoozed` until `until`, at
+        its ensemble's time; None if this runtime never stored that cue.
+
+        The event id is the answer's own (`ack:<cue>`, `snooze:<cue>:<until>`), so the same
+        answer twice is a duplicate."""
+        body = self.store.cue(cue_id)
+        if body is None:
+            return None
+        ensemble = orjson.loads(body)["ensemble"]
+        engine = self.session.engines.get(ensemble)
+        occurred = self.now() if engine is None else now_of(self.clock, engine)
+        event: dict[str, Any] = {
+            "type": "cue.acknowledged",
+            "ensemble": ensemble,
+            "occurred_at": occurred.isoformat(),
+            "source": "conductor",
+            "data": {"cue": cue_id},
+        }
+        if until is None:
+            event["id"] = f"ack:{cue_id}"
+        else:
+            event["id"] = f"snooze:{cue_id}:{int(until.timestamp())}"
+            event["type"] = "cue.snoozed"
+            event["data"]["until"] = until.isoformat()
+        return self.ingest([orjson.dumps(event)])
+
     # -- appending -----------------------------------------------------------------------
 
     def _entry(self, event: Event, body: bytes, outcome: Outcome) -> Entry:
@@ -288,10 +318,10 @@ class LiveRuntime:
         if not self._pending:
             return None
         entries, self._pending = self._pending, []
-        rows = Rows.of(entries, self.offset, self._cue_seq)
+        rows = Rows.of(entries, self.offset, self._cue_seq, self.router.outbox)
         self.offset += len(rows.events)
         self._cue_seq += len(rows.cues)
-        committed = self.writer.submit("write", rows, self.sinks, time.time())
+        committed = self.writer.submit("write", rows, time.time())
         generation = self._generation
         committed.add_done_callback(lambda done: self._written(done, generation))
         self.metrics.log_offset.set(self.offset)

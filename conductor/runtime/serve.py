@@ -7,27 +7,48 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from conductor.errors import Problem
 from conductor.gctune import tune_for_folding
 from conductor.metrics.registry import build_metrics
 from conductor.runtime.api import Background, create_app
-from conductor.runtime.delivery import Courier, JsonlSink, Sink, StdoutSink, WebhookSink
+from conductor.runtime.delivery import Courier
 from conductor.runtime.live import LiveRuntime
 from conductor.runtime.settings import Settings
 from conductor.runtime.store import Store
 from conductor.runtime.writer import WriterProcess
 from conductor.session.clock import DEFAULT_MAX_SKEW, Clock, ScaledClock, WallClock
+from conductor.sinks.build import Planned, planned, router_of, shorthands
+from conductor.sinks.config import InvalidSinks, load_sinks, secret_problem
+from conductor.sinks.retry import RetryPolicy
 from schemas import Score
 
 
-def sinks_of(settings: Settings) -> list[Sink]:
-    sinks: list[Sink] = []
-    if settings.stdout:
-        sinks.append(StdoutSink())
-    if settings.jsonl is not None:
-        sinks.append(JsonlSink(settings.jsonl))
-    if settings.webhook is not None:
-        sinks.append(WebhookSink(settings.webhook, settings.webhook_timeout))
-    return sinks
+def sinks_of(settings: Settings) -> list[Planned]:
+    """The `--sinks` file's sinks, then those the flags name (stdout is on by default when
+    no file is given). Raises `InvalidSinks` naming the sink and the key at fault."""
+    configured = [] if settings.sinks is None else [planned(s) for s in load_sinks(settings.sinks)]
+    stdout = settings.stdout if settings.stdout is not None else settings.sinks is None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    retry = RetryPolicy(settings.retry_attempts, 0.1, settings.retry_max_seconds)
+    flags = shorthands(
+        stdout=stdout,
+        jsonl=settings.jsonl,
+        webhook=settings.webhook,
+        webhook_secret=secret,
+        webhook_timeout=settings.webhook_timeout,
+        retry=retry,
+    )
+    taken = {plan.name for plan in configured}
+    problems = [
+        Problem(f"--{plan.name}", f"a sink in {settings.sinks} is named {plan.name!r} too")
+        for plan in flags
+        if plan.name in taken
+    ]
+    if secret is not None and (reason := secret_problem(secret)) is not None:
+        problems.append(Problem("CONDUCTOR_WEBHOOK_SECRET", reason))
+    if problems:
+        raise InvalidSinks("sinks", problems)
+    return configured + flags
 
 
 SHUTDOWN_SECONDS = 3
@@ -53,15 +74,15 @@ def build(
     skew = settings.max_clock_skew
     if "max_clock_skew" not in settings.model_fields_set and isinstance(clock, WallClock):
         skew = DEFAULT_MAX_SKEW
+    plans = sinks_of(settings)
     store = Store(settings.db, settings.synchronous_full)
     metrics = build_metrics(CollectorRegistry())
-    sinks = sinks_of(settings)
     writer = WriterProcess(settings.db, settings.synchronous_full)
     runtime = LiveRuntime(
         store,
         metrics,
         clock,
-        [sink.name for sink in sinks],
+        router_of(plans),
         settings.snapshot_every,
         settings.min_group_size,
         writer,
@@ -72,7 +93,10 @@ def build(
         published = runtime.publish_score(score)
         if published is not None and published.committed is not None:
             writer.wait(published.committed)
-    couriers = [Courier(sink, store, metrics, settings.retry_max_seconds, writer) for sink in sinks]
+    couriers = [
+        Courier(plan.open(), store, metrics, plan.retry, writer, lambda: runtime.now().timestamp())
+        for plan in plans
+    ]
     token = settings.api_token.get_secret_value() if settings.api_token else None
     secret = settings.github_webhook_secret
     app = create_app(

@@ -27,11 +27,20 @@ class Settings(BaseSettings):
     min_group_size: int = Field(
         DEFAULT_MIN_GROUP_SIZE, ge=1, description="smaller sections roll up into the ensemble"
     )
-    stdout: bool = Field(True, description="print each cue as one line")
+    sinks: Path | None = Field(None, description="the sinks, routing and retries (YAML)")
+    stdout: bool | None = Field(
+        None, description="print each cue as one line (on unless `sinks` is given)"
+    )
     jsonl: Path | None = Field(None, description="append each cue to this JSON Lines file")
-    webhook: str | None = Field(None, description="POST each cue to this URL")
+    webhook: str | None = Field(None, description="POST each cue to this URL (a CloudEvent)")
+    webhook_secret: SecretStr | None = Field(
+        None, description="sign the webhook per Standard Webhooks with this whsec_ secret"
+    )
     webhook_timeout: float = Field(5.0, gt=0)
     retry_max_seconds: float = Field(30.0, gt=0, description="cap of the retry backoff")
+    retry_attempts: int = Field(
+        12, ge=1, description="tries of a cue before it is recorded as failed for a sink"
+    )
     clock_start: AwareDatetime | None = Field(
         None, description="run the runtime's clock from this instant instead of the wall clock"
     )

@@ -5,9 +5,10 @@ transaction, so a crash keeps all of them or none. The log's `pos` is the global
 """
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conductor.io.modeljson import model_json
 from schemas import Cue, ToRole
@@ -35,10 +36,25 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_attempt REAL NOT NULL DEFAULT 0,
     delivered REAL,
     last_error TEXT,
+    release REAL NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (sink, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sink, seq) WHERE delivered IS NULL;
 CREATE TABLE IF NOT EXISTS snapshots (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+_ADDED_COLUMNS = {
+    "release": "REAL NOT NULL DEFAULT 0",
+    "failed": "INTEGER NOT NULL DEFAULT 0",
+}
+"""Outbox columns a log written before them lacks (added on open; 0 is what they meant).
+`release`: when the cue is due in the runtime's time (quiet hours); `failed`: 1 once the
+sink's last try failed (`delivered` then holds when it was given up on)."""
+
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS cues_by_id ON cues (id);
+CREATE INDEX IF NOT EXISTS outbox_failed ON outbox (seq) WHERE failed = 1;
 """
 
 _UNDELIVERED = "INDEXED BY outbox_pending"
@@ -47,33 +63,21 @@ every cue ever delivered to the sink (5 ms per look at 57,000 cues, growing fore
 partial index holds only the undelivered ones (30 µs)."""
 
 
-CueRow = tuple[str, str, str | None, bytes]
-"""(id, kind, role, body)"""
-
-
 @dataclass
 class Entry:
-    """One accepted event to append, with the cues applying it caused, serialized as the
-    event is folded (a batch's commit then only numbers them: no second-long pause at the
-    end of a batch that fired a year of deadlines)."""
+    """One accepted event to append, with the cues applying it caused and their JSON,
+    serialized as the event is folded (a batch's commit then only numbers them: no
+    second-long pause at the end of a batch that fired a year of deadlines)."""
 
     id: str
     ensemble: str
     body: bytes
-    cues: list[CueRow] = field(default_factory=list)
+    cues: list[Cue] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
 
     @classmethod
     def of(cls, id: str, ensemble: str, body: bytes, cues: Sequence[Cue]) -> "Entry":
-        rows = [
-            (
-                cue.id,
-                cue.kind.value,
-                cue.to.role if isinstance(cue.to, ToRole) else None,
-                model_json(cue),
-            )
-            for cue in cues
-        ]
-        return cls(id, ensemble, body, rows)
+        return cls(id, ensemble, body, list(cues), [model_json(cue) for cue in cues])
 
 
 @dataclass
@@ -84,20 +88,32 @@ class Rows:
     """(pos, id, ensemble, body)"""
     cues: list[tuple[int, str, int, str, str | None, bytes]]
     """(seq, id, pos, kind, role, body)"""
+    outbox: list[tuple[str, int, float]] = field(default_factory=list)
+    """(sink, seq, release): each cue for each sink that takes it, due at `release`."""
 
     @classmethod
-    def of(cls, entries: Sequence[Entry], after_pos: int, after_seq: int) -> "Rows":
-        """Number `entries` from the offset and cue sequence number after the given ones."""
+    def of(
+        cls,
+        entries: Sequence[Entry],
+        after_pos: int,
+        after_seq: int,
+        deliveries: Callable[[Cue], Sequence[tuple[str, float]]] = lambda cue: (),
+    ) -> "Rows":
+        """Number `entries` from the offset and cue sequence number after the given ones;
+        `deliveries` says which sinks take a cue and when it is due."""
         events: list[tuple[int, str, str, bytes]] = []
         cues: list[tuple[int, str, int, str, str | None, bytes]] = []
+        outbox: list[tuple[str, int, float]] = []
         pos, seq = after_pos, after_seq
         for entry in entries:
             pos += 1
             events.append((pos, entry.id, entry.ensemble, entry.body))
-            for cue_id, kind, role, body in entry.cues:
+            for cue, body in zip(entry.cues, entry.bodies, strict=True):
                 seq += 1
-                cues.append((seq, cue_id, pos, kind, role, body))
-        return cls(events, cues)
+                role = cue.to.role if isinstance(cue.to, ToRole) else None
+                cues.append((seq, cue.id, pos, cue.kind.value, role, body))
+                outbox += [(sink, seq, due) for sink, due in deliveries(cue)]
+        return cls(events, cues, outbox)
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,11 @@ class Store:
         # survives a power cut, at an fsync per commit.
         self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous_full else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        for column, declaration in _ADDED_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {declaration}")
+        self._db.executescript(_INDEXES)
 
     def close(self) -> None:
         self._db.close()
@@ -127,15 +148,17 @@ class Store:
         row = self._db.execute("SELECT max(seq) FROM cues").fetchone()
         return int(row[0] or 0)
 
-    def write(self, rows: Rows, sinks: Sequence[str], now: float) -> None:
+    def write(self, rows: Rows, now: float) -> None:
         """Append events, their cues and the cues' outbox rows in one transaction."""
-        outbox = [(sink, cue[0], now) for cue in rows.cues for sink in sinks]
+        outbox = [(sink, seq, now, release) for sink, seq, release in rows.outbox]
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows.events)
             db.executemany("INSERT INTO cues VALUES (?, ?, ?, ?, ?, ?)", rows.cues)
-            db.executemany("INSERT INTO outbox (sink, seq, created) VALUES (?, ?, ?)", outbox)
+            db.executemany(
+                "INSERT INTO outbox (sink, seq, created, release) VALUES (?, ?, ?, ?)", outbox
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -174,13 +197,23 @@ class Store:
         args.append(limit)
         return [(int(seq), bytes(body)) for seq, body in self._db.execute(query, args)]
 
-    def pending(self, sink: str, now: float, limit: int) -> list[Pending]:
-        """Undelivered cues for a sink in order, up to the first one still backing off."""
+    def cue(self, cue_id: str) -> bytes | None:
+        """A cue's JSON by its id (the newest row of that id), or None."""
+        row = self._db.execute(
+            "SELECT body FROM cues WHERE id = ? ORDER BY seq DESC LIMIT 1", (cue_id,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def pending(
+        self, sink: str, now: float, limit: int, released: float = float("inf")
+    ) -> list[Pending]:
+        """Undelivered cues for a sink that are due by `released` (the runtime's time), in
+        order, up to the first one still backing off (until `now`, the wall clock's)."""
         rows = self._db.execute(
             "SELECT o.seq, c.body, o.created, o.attempts, o.next_attempt FROM outbox o "
             f"{_UNDELIVERED} JOIN cues c ON c.seq = o.seq WHERE o.sink = ? AND o.delivered IS NULL "
-            "ORDER BY o.seq LIMIT ?",
-            (sink, limit),
+            "AND o.release <= ? ORDER BY o.seq LIMIT ?",
+            (sink, released, limit),
         ).fetchall()
         due = []
         for seq, body, created, attempts, next_attempt in rows:
@@ -189,13 +222,23 @@ class Store:
             due.append(Pending(int(seq), bytes(body), float(created), int(attempts)))
         return due
 
-    def next_attempt(self, sink: str) -> float | None:
+    def next_attempt(self, sink: str, released: float = float("inf")) -> float | None:
+        """When the first undelivered cue due by `released` is tried next (wall clock)."""
         row = self._db.execute(
             f"SELECT next_attempt FROM outbox {_UNDELIVERED} WHERE sink = ? AND delivered IS NULL "
-            "ORDER BY seq LIMIT 1",
-            (sink,),
+            "AND release <= ? ORDER BY seq LIMIT 1",
+            (sink, released),
         ).fetchone()
         return None if row is None else float(row[0])
+
+    def next_release(self, sink: str, released: float) -> float | None:
+        """The earliest instant (runtime's time) a cue held past `released` falls due."""
+        row = self._db.execute(
+            f"SELECT min(release) FROM outbox {_UNDELIVERED} WHERE sink = ? AND delivered IS NULL "
+            "AND release > ?",
+            (sink, released),
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
 
     def pending_count(self, sink: str) -> int:
         row = self._db.execute(
@@ -218,6 +261,57 @@ class Store:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def give_up(self, sink: str, seq: int, at: float, error: str) -> None:
+        """The sink's last try failed: the cue is recorded as failed and leaves the queue."""
+        self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, delivered = ?, failed = 1, last_error = ? "
+            "WHERE sink = ? AND seq = ?",
+            (at, error[:500], sink, seq),
+        )
+
+    def deliveries(
+        self, failed_only: bool, sink: str | None, limit: int, released: float
+    ) -> list[dict[str, Any]]:
+        """The outbox's rows, newest first: each cue's status for one sink (`delivered`,
+        `failed`, `pending`, or `held` for quiet hours until `release`)."""
+        query = (
+            "SELECT o.sink, o.seq, c.id, c.kind, o.attempts, o.delivered, o.failed, o.release, "
+            "o.last_error, o.created FROM outbox o "
+            + ("INDEXED BY outbox_failed " if failed_only else "")
+            + "JOIN cues c ON c.seq = o.seq WHERE 1"
+        )
+        args: list[object] = []
+        if failed_only:
+            query += " AND o.failed = 1"
+        if sink is not None:
+            query += " AND o.sink = ?"
+            args.append(sink)
+        query += " ORDER BY o.seq DESC, o.sink LIMIT ?"
+        args.append(limit)
+        found = []
+        for row in self._db.execute(query, args):
+            out, seq, cue, kind, attempts, delivered, failed, release, error, created = row
+            if failed:
+                status = "failed"
+            elif delivered is not None:
+                status = "delivered"
+            else:
+                status = "held" if release > released else "pending"
+            found.append(
+                {
+                    "sink": out,
+                    "seq": seq,
+                    "cue": cue,
+                    "kind": kind,
+                    "status": status,
+                    "attempts": attempts,
+                    "error": error,
+                    "entered": created,
+                    "done": delivered,
+                }
+            )
+        return found
 
     def mark_failed(self, sink: str, seq: int, retry_at: float, error: str) -> None:
         self._db.execute(

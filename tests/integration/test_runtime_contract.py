@@ -263,7 +263,7 @@ def test_a_runtime_gives_the_rehearsal_s_cues_the_same_rejections_ticks_and_metr
             "'task.completed', 'task.blocked', 'task.unblocked', 'task.dropped', "
             "'milestone.reached', 'ceremony.held', 'decision.requested', 'decision.made', "
             "'concern.raised', 'experiment.started', 'experiment.assessed', "
-            "'experiment.stopped', 'clock.tick'"
+            "'experiment.stopped', 'clock.tick', 'cue.acknowledged', 'cue.snoozed'"
         ),
     }
     assert seen.ticks == {f"tick:harbor:{int((END - timedelta(seconds=1)).timestamp())}"}

@@ -126,7 +126,8 @@ def test_a_webhook_failing_its_first_requests_gets_every_cue(
 
 def test_a_webhook_that_is_down_does_not_stall_ingest(tmp_path: Path) -> None:
     down = WebhookReceiver(free_port())
-    config = settings(tmp_path, webhook=down.url, retry_max_seconds=0.3)
+    # Down for a while, back before the last try: no cue is given up on in this test.
+    config = settings(tmp_path, webhook=down.url, retry_max_seconds=0.3, retry_attempts=10_000)
     with InProcessRuntime(config, BEFORE_THE_SCORE) as server:
         for start in range(0, len(LINES), 50):
             batch = b"\n".join(LINES[start : start + 50])

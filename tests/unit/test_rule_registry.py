@@ -30,7 +30,8 @@ def test_rules_have_distinct_names_and_a_distinct_order() -> None:
 
 def test_every_kind_of_timer_has_one_handler() -> None:
     assert set(deadlines()) == {
-        "start", "cycle", "remind", "missed", "hold-task", "hold-decision", "digest",
+        "start", "cycle", "remind", "missed", "hold-task", "hold-decision", "hold-snoozed",
+        "digest",
     }  # fmt: skip
     from_score = {kind for kind, deadline in deadlines().items() if deadline.from_score}
     assert from_score == {"start", "cycle", "remind", "missed"}, "a revision replaces these"

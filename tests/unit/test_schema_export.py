@@ -34,4 +34,6 @@ def test_event_schema_names_every_event_type() -> None:
         "experiment.assessed",
         "experiment.stopped",
         "clock.tick",
+        "cue.acknowledged",
+        "cue.snoozed",
     }

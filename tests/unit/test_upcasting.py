@@ -65,7 +65,7 @@ def test_a_newer_version_or_a_gap_in_the_chain_is_refused_by_name() -> None:
 
 def test_this_build_reads_version_1_of_every_type_and_has_no_upcaster_yet() -> None:
     assert set(UPCASTERS.current.values()) == {1}
-    assert len(UPCASTERS.current) == 16
+    assert len(UPCASTERS.current) == 18
     assert UPCASTERS.empty
 
 

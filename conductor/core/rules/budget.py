@@ -69,6 +69,7 @@ def send_digest(state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
         severity=Severity(severity),
         reason=reason,
         caused_by=caused_by,
+        folded=tuple((cue.id, cue.kind, cue.subject, cue.severity) for cue in folded),
     )
     return (draft,)
 

@@ -106,6 +106,7 @@ def _to_everyone(
 ) -> list[Effect]:
     """One cue for each section the cadence is for, or for the whole ensemble."""
     causes = score_cause(state)
+    awaits = f"cadence:{cadence_id}" if kind is CueKind.CADENCE_MISSED else ""
     return [
         CueDraft(
             kind=kind,
@@ -115,6 +116,7 @@ def _to_everyone(
             severity=severity,
             reason=reason,
             caused_by=causes,
+            awaits=awaits,
         )
         for to in recipients(state, plan, cadence_id)
     ]

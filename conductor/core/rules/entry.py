@@ -39,6 +39,7 @@ def enter_ready(state: EnsembleState, plan: Plan, caused_by: tuple[str, ...]) ->
                 severity=Severity.INFO,
                 reason=reason,
                 caused_by=caused_by,
+                awaits=f"milestone:{milestone_id}",
             )
         )
     return drafts

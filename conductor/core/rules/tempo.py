@@ -3,6 +3,7 @@ task completed or dropped that brings it back within the limit re-arms it), and 
 boundary a section whose last cycle's throughput is below the pace needed to finish its
 remaining work by the due dates."""
 
+from conductor.core.answers import snoozed
 from conductor.core.causes import progress_causes
 from conductor.core.effects import CueDraft
 from conductor.core.hooks import NOTHING, Effects, Rule
@@ -21,8 +22,10 @@ def _started(state: EnsembleState, plan: Plan, event: TaskStarted) -> Effects:
     section = plan.milestones[event.data.milestone].section
     limit = plan.wip_limit.get(section)
     wip = state.wip[section]
-    if limit is None or wip <= limit or not latch(state, NAME, section):
+    if limit is None or wip <= limit:
         return NOTHING
+    if snoozed(state, NAME, f"section:{section}", section) or not latch(state, NAME, section):
+        return NOTHING  # a snoozed crossing stays unlatched: one after the snooze is cued
     reason = (
         f"Section '{section}' now has {wip} tasks in progress, over its WIP limit "
         f"of {limit}: finish something before starting more."
@@ -52,6 +55,8 @@ def _release_within_limits(state: EnsembleState, plan: Plan) -> None:
 
 
 def _check_pace(state: EnsembleState, plan: Plan, section: str, index: int) -> CueDraft | None:
+    if snoozed(state, NAME, f"section:{section}", section):
+        return None
     needed = 0.0
     left = 0
     for milestone in plan.in_section[section]:
