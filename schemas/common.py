@@ -1,9 +1,10 @@
 """Shared field types for every schema: identifiers, durations within bounds, free text."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 Id = Annotated[
     str,
@@ -19,16 +20,6 @@ TaskId = Annotated[
 `owner/name#number` does."""
 
 
-def _positive(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise ValueError("must be a positive duration")
-    return value
-
-
-PositiveDuration = Annotated[timedelta, AfterValidator(_positive)]
-"""An ISO 8601 duration (`P1W`, `PT15M`, `P2DT4H`) greater than zero."""
-
-
 def _words(duration: timedelta) -> str:
     if duration % timedelta(days=1) == timedelta(0):
         return f"{duration.days} day{'s' if duration.days != 1 else ''}"
@@ -36,6 +27,17 @@ def _words(duration: timedelta) -> str:
     if minutes % 60 == 0:
         return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _duration_text(value: object) -> object:
+    """pydantic would read a number as seconds: the schema says an ISO 8601 duration."""
+    if isinstance(value, timedelta | str):
+        return value
+    raise ValueError("must be an ISO 8601 duration as text (PT15M, P2D, P1W)")
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration_text)]
+"""An ISO 8601 duration as text: `PT15M`, `P2D`, `P1W`."""
 
 
 def within(least: timedelta, most: timedelta) -> AfterValidator:
@@ -55,6 +57,36 @@ Text = Annotated[
 ]
 """A line of free text a person reads (a title, a reason, a question): at most 500
 characters, no control characters."""
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: object) -> object:
+    """pydantic would read `1764612360` or `"1764612360"` (Unix time) as an instant, and a
+    number as a day: the schema says ISO 8601 text, and the log keeps what was sent."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
+        return value
+    raise ValueError("must be ISO 8601 text (2026-03-02, or 2026-03-02T09:00:00Z for an instant)")
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+"""An instant as ISO 8601 text with its offset: `2026-03-02T09:00:00+01:00`."""
+
+Day = Annotated[date, BeforeValidator(_iso_text)]
+"""A calendar day as ISO 8601 text: `2026-03-02`."""
+
+Count = Annotated[int, Field(strict=True)]
+"""A whole number that is one in what was sent: not `true`, `"3"` or `3.0`."""
+
+Share = Annotated[float, Field(strict=True)]
+"""A number that is one in what was sent (not `"0.8"`)."""
+
+Label = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+"""A short name of a tool or a thing in it (an event's `source`): at most 200 characters,
+no control characters."""
 
 
 def format_location(loc: tuple[str | int, ...]) -> str:

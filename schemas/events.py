@@ -3,9 +3,9 @@
 from enum import StrEnum
 from typing import Annotated, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from schemas.common import Id, TaskId
+from schemas.common import Count, Id, Instant, Label, TaskId, Text
 from schemas.score import Score
 from schemas.upcasting import Upcasters
 
@@ -31,7 +31,7 @@ class TaskMilestoneData(_Model):
 
 class TaskBlockedData(_Model):
     task: TaskId
-    reason: str
+    reason: Text
 
 
 class MilestoneData(_Model):
@@ -44,7 +44,7 @@ class CeremonyData(_Model):
 
 class DecisionRequestedData(_Model):
     decision: Id
-    question: str
+    question: Text
     role: Id
 
 
@@ -61,7 +61,7 @@ class ConcernSeverity(StrEnum):
 class ConcernData(_Model):
     """A concern is never attributed: it has a topic and a severity, nothing else."""
 
-    topic: str
+    topic: Text
     severity: ConcernSeverity
 
 
@@ -71,8 +71,8 @@ class ExperimentData(_Model):
 
 class ExperimentAssessedData(_Model):
     experiment: Id
-    life: Annotated[int, Field(ge=1, le=5)]
-    momentum: Annotated[int, Field(ge=1, le=5)]
+    life: Annotated[Count, Field(ge=1, le=5)]
+    momentum: Annotated[Count, Field(ge=1, le=5)]
 
 
 class ClockData(_Model):
@@ -87,14 +87,14 @@ class CueAnswerData(_Model):
 
 class CueSnoozedData(_Model):
     cue: Id
-    until: AwareDatetime = Field(description="not repeated before this instant")
+    until: Instant = Field(description="not repeated before this instant")
 
 
 class EventEnvelope(_Model):
     id: Id
     ensemble: Id
-    occurred_at: AwareDatetime
-    source: str | None = None
+    occurred_at: Instant
+    source: Label | None = None
     schema_version: Literal[1] = SCHEMA_VERSION
 
 

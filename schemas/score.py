@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from schemas.common import Id, Text, within
+from schemas.common import Count, Day, Duration, Id, Share, Text, within
 
 Location = tuple[str | int, ...]
 
@@ -45,7 +45,7 @@ class Section(_Model):
 
     id: Id
     roles: Annotated[list[Id], Field(max_length=MOST_ITEMS)] = Field(default_factory=list)
-    size: Annotated[int, Field(ge=1)] | None = None
+    size: Annotated[Count, Field(ge=1)] | None = None
 
 
 class Weekday(StrEnum):
@@ -96,11 +96,11 @@ class QuietHours(_Model):
 
 
 class Tempo(_Model):
-    cycle: Annotated[timedelta, within(DAY, 13 * WEEK)] = WEEK
-    wip_limit: dict[Id, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
-    decision_latency: Annotated[timedelta, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
-    blocker_hold: Annotated[timedelta, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
-    cue_budget_per_day: Annotated[int, Field(ge=1, le=1000)] = 5
+    cycle: Annotated[Duration, within(DAY, 13 * WEEK)] = WEEK
+    wip_limit: dict[Id, Annotated[Count, Field(ge=1)]] = Field(default_factory=dict)
+    decision_latency: Annotated[Duration, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
+    blocker_hold: Annotated[Duration, within(15 * MINUTE, 90 * DAY)] = 2 * DAY
+    cue_budget_per_day: Annotated[Count, Field(ge=1, le=1000)] = 5
     quiet_hours: QuietHours | None = None
 
 
@@ -118,9 +118,9 @@ class Cadence(_Model):
     rrule: Annotated[str, Field(max_length=500)] = Field(
         description="RFC 5545 RRULE in the score's timezone, e.g. FREQ=DAILY; at most hourly"
     )
-    duration: Annotated[timedelta, within(MINUTE, DAY)]
-    grace: Annotated[timedelta, within(MINUTE, DAY)] = HOUR
-    reminder: Annotated[timedelta, within(MINUTE, WEEK)] | None = None
+    duration: Annotated[Duration, within(MINUTE, DAY)]
+    grace: Annotated[Duration, within(MINUTE, DAY)] = HOUR
+    reminder: Annotated[Duration, within(MINUTE, WEEK)] | None = None
     sections: Annotated[list[Id], Field(max_length=MOST_ITEMS)] | None = None
 
     @field_validator("rrule")
@@ -157,16 +157,16 @@ class Milestone(_Model):
     title: Text
     section: Id
     owner: Id = Field(description="the role that owns the milestone")
-    due: date
-    estimate: Annotated[int, Field(ge=1, le=100_000, description="work items")]
+    due: Day
+    estimate: Annotated[Count, Field(ge=1, le=100_000, description="work items")]
     depends_on: Annotated[list[Id], Field(max_length=MOST_ITEMS)] = Field(default_factory=list)
 
 
 class Commitment(_Model):
     id: Id
     milestones: Annotated[list[Id], Field(min_length=1)]
-    by: date
-    confidence: Annotated[float, Field(gt=0.0, le=1.0)]
+    by: Day
+    confidence: Annotated[Share, Field(gt=0.0, le=1.0)]
 
 
 class Experiment(_Model):
@@ -208,7 +208,7 @@ class Score(_Model):
     title: Text
     ensemble: Id
     timezone: str
-    starts: date
+    starts: Day
     sections: Annotated[list[Section], Field(min_length=1, max_length=MOST_ITEMS)]
     tempo: Tempo = Field(default_factory=Tempo)
     cadences: Annotated[list[Cadence], Field(max_length=MOST_ITEMS)] = Field(default_factory=list)

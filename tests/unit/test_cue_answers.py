@@ -194,18 +194,20 @@ def test_a_missed_ceremony_is_followed_by_the_next_one_held(
 
 
 def test_only_the_newest_cues_can_be_answered(
-    score_of: ScoreOf, published: Published, event: MakeEvent
+    score_of: ScoreOf, published: Published, event: MakeEvent, tick: Tick
 ) -> None:
-    """One entry cue per milestone, all at the score's start."""
-    milestones = [{"id": f"m{n}"} for n in range(CUES_REMEMBERED + 1)]
-    score = score_of(milestones=milestones)
-    engine = published(score)
+    """One entry cue per milestone at the score's start (as many as are remembered), then a
+    stand-up's reminder: the first entry cue is forgotten."""
+    milestones = [{"id": f"m{n}"} for n in range(CUES_REMEMBERED)]
+    standup = {"id": "standup", "rrule": "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", "reminder": "PT10M"}
+    engine = published(score_of(milestones=milestones, cadences=[standup]))
+    first = engine.cues[0]
+    (newest,) = engine.apply(tick("2026-03-02T08:50:00Z")).cues
     assert len(engine.state.cue_records) == CUES_REMEMBERED
-    first, newest = engine.cues[0], engine.cues[-1]
     assert engine.apply(event("cue.acknowledged", "2026-03-02T09:00:00Z", cue=newest.id)).accepted
     forgotten = engine.apply(event("cue.acknowledged", "2026-03-02T09:00:00Z", cue=first.id))
     assert forgotten.rejection is not None and forgotten.rejection.path == "data.cue"
-    assert efficacy(engine, "entry", "role:alpha-lead")["cues"] == CUES_REMEMBERED + 1
+    assert efficacy(engine, "entry", "role:alpha-lead")["cues"] == CUES_REMEMBERED
 
 
 def test_answers_survive_a_snapshot(
