@@ -36,6 +36,7 @@ from bench.results import core_build, record
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 from local_processes import free_port, stop
 
+JSON = {"Content-Type": "application/json"}
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
@@ -136,7 +137,7 @@ def latency(work: Path, receiver_url: str, sinks: int, events: int) -> dict[str,
     lines = lines[:events]
     httpx.delete(f"{receiver_url}/stats")
     with runtime(work, f"paced-{sinks}", sinks, receiver_url) as (url, db):
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with httpx.Client(base_url=url, headers=JSON, timeout=60) as client:
             began = time.perf_counter()
             for number, line in enumerate(lines):
                 pause = began + number / 50 - time.perf_counter()

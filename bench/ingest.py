@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCORE = load_score(ROOT / "examples" / "score.yaml")
 LOG = (ROOT / "examples" / "events.jsonl").read_bytes().splitlines()
 NDJSON = {"Content-Type": "application/x-ndjson"}
+JSON = {"Content-Type": "application/json"}
 STILL = "2026-03-01T00:00:00Z"
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from local_processes import free_port  # noqa: E402
@@ -131,7 +132,7 @@ def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def single_latency(url: str, lines: list[bytes]) -> dict[str, float]:
     latencies = []
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx.Client(base_url=url, headers=JSON, timeout=60) as client:
         for line in lines:
             began = time.perf_counter()
             answer = client.post("/events", content=line)

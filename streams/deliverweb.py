@@ -32,7 +32,8 @@ def deliveries_app(
         try:
             limit = max(1, min(10_000, int(query.get("limit", ["1000"])[-1])))
         except ValueError:
-            body = orjson.dumps({"detail": [{"path": "limit", "message": "not a number"}]})
+            problem = {"path": "query.limit", "message": "not a number"}
+            body = orjson.dumps({"detail": "invalid request", "problems": [problem]})
             start_response("422 Unprocessable Entity", [("Content-Type", "application/json")])
             return [body]
         body = orjson.dumps({"deliveries": book.rows(failed, sink, limit)})

@@ -18,16 +18,26 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from conductor.ingest.answers import LineResult, refused, summary
+from conductor.ingest.answers import LineResult, refusal, refused, summary
 from conductor.ingest.github.deliveries import Unauthorized, delivery_intake
 from conductor.ingest.github.routes import Routes
-from conductor.ingest.http import BodyTooLarge, bearer_allows, json_response, read_body
+from conductor.ingest.http import (
+    BodyTooLarge,
+    bearer_allows,
+    error_response,
+    http_error,
+    invalid_request,
+    json_response,
+    read_body,
+)
 from conductor.ingest.intake import Intake
-from conductor.ingest.requests import events_of_request
+from conductor.ingest.requests import UnsupportedMediaType, events_of_request
 from conductor.metrics.catalogue import GATEWAY, GATEWAY_PUBLISHED, WHOLE, exposed_by
 from conductor.metrics.registry import Metrics, build_metrics
 from schemas import Score
@@ -86,12 +96,12 @@ class Producing:
             for _ in intake.invalid:
                 self.metrics.events_rejected.inc(WHOLE)
             results = refused(intake.invalid, intake.valid_ids())
-            return json_response(self._body(results, False, intake), 422)
+            return json_response(self._body(results, False, intake) | refusal(results), 422)
         try:
             await self._produce(intake)
         except KafkaError as error:
             log.warning("events not produced: %s", error)
-            return json_response({"detail": f"the broker did not take the events: {error}"}, 503)
+            return error_response(503, f"the broker did not take the events: {error}")
         results = [
             LineResult(number, "accepted", event.id)
             for number, event in zip(intake.numbers, intake.events, strict=True)
@@ -149,6 +159,10 @@ def create_gateway(config: GatewayConfig) -> FastAPI:
         title="Conductor gateway",
         summary="Post team events (native or CloudEvents) and GitHub deliveries to Kafka.",
         lifespan=lifespan,
+        exception_handlers={
+            RequestValidationError: invalid_request,
+            StarletteHTTPException: http_error,
+        },
     )
 
     @app.post("/events")
@@ -157,14 +171,17 @@ def create_gateway(config: GatewayConfig) -> FastAPI:
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         if not bearer_allows(config.api_token, token if scheme.lower() == "bearer" else None):
-            refusal = json_response({"detail": "a bearer token is required"}, 401)
-            refusal.headers["WWW-Authenticate"] = "Bearer"  # as the embedded runtime answers
-            return refusal
+            bearer = {"WWW-Authenticate": "Bearer"}  # as the embedded runtime answers
+            return error_response(401, "a bearer token is required", headers=bearer)
         try:
             body = await read_body(request, limit)
         except BodyTooLarge:
-            return json_response({"detail": f"body larger than {limit} bytes"}, 413)
-        return await producing.answer(events_of_request(request.headers, body))
+            return error_response(413, f"body larger than {limit} bytes")
+        try:
+            intake = events_of_request(request.headers, body)
+        except UnsupportedMediaType as error:
+            return error_response(415, str(error))
+        return await producing.answer(intake)
 
     @app.post("/webhooks/github")
     async def github_webhook(request: Request) -> Response:
@@ -173,9 +190,9 @@ def create_gateway(config: GatewayConfig) -> FastAPI:
             body = await read_body(request, limit)
             intake = delivery_intake(request.headers, body, secret, routes)
         except BodyTooLarge:
-            return json_response({"detail": f"body larger than {limit} bytes"}, 413)
+            return error_response(413, f"body larger than {limit} bytes")
         except Unauthorized as error:
-            return json_response({"detail": str(error)}, 401)
+            return error_response(401, str(error))
         return await producing.answer(intake)
 
     @app.get("/healthz")

@@ -14,7 +14,7 @@ NOT_APPENDED = Problem("(batch)", "not appended: another line is invalid")
 class LineResult:
     line: int
     status: str
-    """accepted, duplicate or rejected"""
+    """accepted, duplicate, conflict (an id seen before with other content) or rejected"""
     id: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -45,11 +45,27 @@ def summary(results: Sequence[LineResult], appended: bool) -> dict[str, Any]:
         "appended": appended,
         "accepted": count(results, "accepted"),
         "duplicates": count(results, "duplicate"),
+        "conflicts": count(results, "conflict"),
         "rejected": count(results, "rejected"),
         "results": [result.to_json() for result in results],
     }
 
 
 def status_of(results: Sequence[LineResult], appended: bool) -> int:
-    """422 when nothing was appended and a line was rejected, else 200."""
+    """409 for a single event whose id names another one, 422 when nothing was appended and
+    a line was rejected, else 200 (a batch's conflicts are told per line)."""
+    if len(results) == 1 and results[0].status == "conflict":
+        return 409
     return 422 if not appended and count(results, "rejected") > 0 else 200
+
+
+def refusal(results: Sequence[LineResult]) -> dict[str, Any]:
+    """What every error answer holds (`conductor.ingest.http.error_response`): a one-line
+    `detail` and the `problems`, here each with the line it was found on."""
+    problems = [
+        {"line": result.line, "path": problem.path, "message": problem.message}
+        for result in results
+        for problem in result.problems
+    ]
+    refused = len({problem["line"] for problem in problems})
+    return {"detail": f"{refused} of {len(results)} line(s) refused", "problems": problems}

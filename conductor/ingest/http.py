@@ -1,16 +1,18 @@
-"""HTTP plumbing of an ingest endpoint: a bounded body, the bearer token, JSON answers.
-
-The gateway's; the embedded runtime's `api.py` still has its own equal `_read_body` and
-`_json` (left alone while its error answers are being reworked), to be replaced by these."""
+"""HTTP plumbing of an ingest endpoint, for the embedded runtime and the gateway: a bounded
+body, the bearer token, JSON answers and the one shape of an error answer."""
 
 import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conductor.errors import ConductorError
+from conductor.errors import ConductorError, Problem
+from schemas import format_location
 
 
 class BodyTooLarge(ConductorError):
@@ -19,6 +21,39 @@ class BodyTooLarge(ConductorError):
 
 def json_response(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def error_response(
+    status: int,
+    detail: str,
+    problems: Sequence[Problem] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Every error answer's one shape: `{"detail": "...", "problems": [{"path", "message"}]}`
+    (`problems` empty unless a field is at fault; `POST /events` adds each problem's line)."""
+    body = {
+        "detail": detail,
+        "problems": [{"path": p.path, "message": p.message} for p in problems],
+    }
+    response = json_response(body, status)
+    response.headers.update(headers or {})
+    return response
+
+
+async def invalid_request(_: Request, error: Exception) -> Response:
+    """FastAPI's request validation errors (query and path parameters) in the one shape."""
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        Problem(format_location(tuple(detail["loc"])), str(detail["msg"]))
+        for detail in error.errors()
+    ]
+    return error_response(422, "invalid request", problems)
+
+
+async def http_error(_: Request, error: Exception) -> Response:
+    """FastAPI's own refusals (401, 404 of an unknown path, 405) in the one shape."""
+    assert isinstance(error, StarletteHTTPException)
+    return error_response(error.status_code, str(error.detail), headers=error.headers)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import orjson
 
+from conductor.errors import Problem
 from conductor.ingest.answers import LineResult
 from conductor.ingest.intake import Intake
 from conductor.io.eventlog import parse_event
@@ -17,10 +18,21 @@ def native_lines(lines: Sequence[bytes]) -> Intake:
             continue
         event = parse_event(raw)
         if isinstance(event, list):
-            intake.invalid.append(LineResult(number, "rejected", raw_id(raw), event))
+            problems = encoding_problems(raw) or event
+            intake.invalid.append(LineResult(number, "rejected", raw_id(raw), problems))
         else:
             intake.add(number, event, raw.strip())
     return intake
+
+
+def encoding_problems(raw: bytes) -> list[Problem]:
+    """A line that is no UTF-8 is said to be so (the JSON parser's own complaint names a
+    comma or a brace). Asked only of lines that failed: the valid ones pay nothing."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return [Problem("(body)", f"not UTF-8: byte {error.start} is {raw[error.start]:#04x}")]
+    return []
 
 
 def raw_id(raw: bytes) -> str | None:

@@ -7,17 +7,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from conductor.errors import ConductorError
+from conductor.errors import Problem
 from conductor.ingest import cloudevents
-from conductor.ingest.answers import status_of
+from conductor.ingest.answers import refusal, status_of
 from conductor.ingest.github.deliveries import Unauthorized
+from conductor.ingest.http import (
+    BodyTooLarge,
+    error_response,
+    http_error,
+    invalid_request,
+    json_response,
+    read_body,
+)
 from conductor.ingest.intake import Intake
-from conductor.ingest.requests import events_of_request
+from conductor.ingest.requests import UnsupportedMediaType, events_of_request
 from conductor.runtime.delivery import Courier
 from conductor.runtime.live import BatchResult, LiveRuntime
 from conductor.runtime.steps import Steps, T, drive
@@ -31,31 +40,13 @@ deadline's own instant, so the poll interval delays delivery, never changes a cu
 Background = Callable[[], Awaitable[object]]
 
 
-class BodyTooLarge(ConductorError):
-    """A request body over the configured limit (answered 413)."""
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _answer(result: BatchResult) -> Response:
     """A cue's answer: the one line's status (422 with the problems when refused)."""
     (line,) = result.results
-    return _json(line.to_json() | {"offset": result.offset}, 422 if line.problems else 200)
+    body = line.to_json() | {"offset": result.offset}
+    if line.problems:  # the line's own problems: the one error shape, less a line number
+        return json_response(body | {"detail": "the answer was refused"}, 422)
+    return json_response(body)
 
 
 def create_app(
@@ -113,6 +104,10 @@ def create_app(
         title="Conductor",
         summary="Post team events; read cues, tempo, alignment and forecasts.",
         lifespan=lifespan,
+        exception_handlers={
+            RequestValidationError: invalid_request,
+            StarletteHTTPException: http_error,
+        },
     )
     bearer = HTTPBearer(auto_error=False)
 
@@ -149,8 +144,10 @@ def create_app(
                 },
             },
             "responses": {
-                "200": {"description": "per line: accepted, duplicate or rejected"},
+                "200": {"description": "per line: accepted, duplicate, conflict or rejected"},
+                "409": {"description": "a single event whose id names another event"},
                 "413": {"description": "body larger than the configured limit"},
+                "415": {"description": "a Content-Type no reader takes"},
                 "422": {"description": "nothing appended; each problem names its field"},
             },
         },
@@ -166,10 +163,13 @@ def create_app(
         was rejected.
         """
         try:
-            body = await _read_body(request, max_body_bytes)
+            body = await read_body(request, max_body_bytes)
         except BodyTooLarge:
-            return _json({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
-        intake = events_of_request(request.headers, body)
+            return error_response(413, f"body larger than {max_body_bytes} bytes")
+        try:
+            intake = events_of_request(request.headers, body)
+        except UnsupportedMediaType as error:
+            return error_response(415, str(error))
         return await answer(await fold(runtime.ingest_steps(intake)), intake)
 
     async def answer(result: BatchResult, intake: Intake) -> Response:
@@ -178,7 +178,10 @@ def create_app(
         found = result.to_json()
         if intake.ignored:
             found["ignored"] = [ignored.to_json() for ignored in intake.ignored]
-        return _json(found, status_of(result.results, result.appended))
+        status = status_of(result.results, result.appended)
+        if status != 200:
+            found |= refusal(result.results)
+        return json_response(found, status)
 
     github = GitHubDeliveries(runtime, github_secret.encode() if github_secret else None)
 
@@ -195,13 +198,13 @@ def create_app(
         """A GitHub webhook delivery (`issues`, `pull_request`; `ping` and anything unmapped
         is answered 200 and counted). Signed with `CONDUCTOR_GITHUB_WEBHOOK_SECRET`."""
         try:
-            body = await _read_body(request, max_body_bytes)
+            body = await read_body(request, max_body_bytes)
         except BodyTooLarge:
-            return _json({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
+            return error_response(413, f"body larger than {max_body_bytes} bytes")
         try:
             intake = github.intake(request.headers, body)
         except Unauthorized as error:
-            return _json({"detail": str(error)}, 401)
+            return error_response(401, str(error))
         return await answer(await fold(runtime.ingest_steps(intake)), intake)
 
     @app.get("/calendar/{ensemble}.ics", response_class=Response)
@@ -209,14 +212,16 @@ def create_app(
         """The ensemble's cadences as an iCalendar feed, to subscribe to in a calendar."""
         feed = calendar_feed(runtime, ensemble)
         if feed is None:
-            return _json({"detail": f"unknown ensemble {ensemble!r}"}, 404)
+            return error_response(404, f"unknown ensemble {ensemble!r}")
         return Response(feed, media_type="text/calendar; charset=utf-8")
 
     @app.get("/cues")
     async def get_cues(
-        since: Annotated[int, Query(ge=0, description="cue sequence number; cues after it")] = 0,
+        since: Annotated[
+            int, Query(ge=0, le=2**63 - 1, description="cue sequence number; cues after it")
+        ] = 0,
         kind: CueKind | None = None,
-        role: str | None = None,
+        role: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> Response:
         """Cues in the order they fired; page with `since` = the `next` of the last answer."""
@@ -231,7 +236,7 @@ def create_app(
     async def answered(cue_id: str, until: datetime | None) -> Response:
         result = runtime.answer(cue_id, until)
         if result is None:
-            return _json({"detail": f"unknown cue {cue_id!r}"}, 404)
+            return error_response(404, f"unknown cue {cue_id!r}")
         if result.committed is not None:
             await asyncio.wrap_future(result.committed)
         return _answer(result)
@@ -254,20 +259,22 @@ def create_app(
         """Snooze a cue until `until`: a `cue.snoozed` event. A snoozed `hold` or `tempo` cue
         is not repeated before `until` (a hold still holding then is cued again)."""
         if until.tzinfo is None:
-            return _json({"detail": [{"path": "until", "message": "needs a timezone"}]}, 422)
+            return error_response(
+                422, "invalid request", [Problem("query.until", "needs a timezone")]
+            )
         return await answered(cue_id, until)
 
     @app.get("/deliveries")
     async def deliveries(
         failed: bool = False,
-        sink: str | None = None,
+        sink: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> Response:
         """Each cue's delivery per sink, newest first: `delivered`, `pending`, `held` (quiet
         hours), or `failed` after the sink's last try (`failed=true`: only those)."""
         released = runtime.now().timestamp()
         found = runtime.store.deliveries(failed, sink, limit, released)
-        return _json({"deliveries": found})
+        return json_response({"deliveries": found})
 
     @app.get("/ensembles/{ensemble}")
     async def get_ensemble(ensemble: str) -> Response:
@@ -275,14 +282,14 @@ def create_app(
         async with folding:
             found = runtime.figures(ensemble)
         if found is None:
-            return _json({"detail": f"unknown ensemble {ensemble!r}"}, 404)
-        return _json({**found, "offset": runtime.offset})
+            return error_response(404, f"unknown ensemble {ensemble!r}")
+        return json_response({**found, "offset": runtime.offset})
 
     @app.get("/healthz")
     async def healthz() -> Response:
         """503 once the log cannot be written any more (restart the process)."""
         status, code = ("ok", 200) if runtime.writer.healthy else ("log writer stopped", 503)
-        return _json(
+        return json_response(
             {"status": status, "offset": runtime.offset, "now": runtime.now().isoformat()}, code
         )
 

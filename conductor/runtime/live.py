@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from conductor.core import EnsembleEngine, Outcome
+from conductor.core import EnsembleEngine, Outcome, Problem
 from conductor.core.publication import publication_at_start
 from conductor.core.state import StateFormatError
 from conductor.core.timeutil import to_datetime
@@ -97,6 +97,9 @@ class LiveRuntime:
         before that fail with the write they followed, and must not rebuild it again."""
         self._snapshot_at = 0
         self._pending: list[Entry] = []
+        self._unwritten: dict[tuple[str, str], bytes] = {}
+        """Bodies of accepted events on their way to the log, by (ensemble, id): a repeat
+        of one is told from a conflict before its commit."""
         self._abandoned = False
         self._deadlines = DeadlineIndex()
 
@@ -201,6 +204,8 @@ class LiveRuntime:
     def abandon(self) -> None:
         """A fold in slices stopped halfway (its request was cancelled, the server stops):
         nothing of it is written, and the state is rebuilt from the log before the next."""
+        for entry in self._pending:
+            self._unwritten.pop((entry.ensemble, entry.id), None)
         self._pending = []
         self._abandoned = True
 
@@ -259,16 +264,28 @@ class LiveRuntime:
                 continue
             outcome = self._apply(event)
             if outcome.duplicate:
-                results.append(LineResult(number, "duplicate", event.id))
+                results.append(self._repeated(number, event))
             elif outcome.rejection is not None:
                 results.append(LineResult(number, "rejected", event.id, [outcome.rejection]))
             else:
                 body = bodies[index] if bodies else model_json(event)
                 self._pending.append(self._entry(event, body, outcome))
+                self._unwritten[event.ensemble, event.id] = body
                 results.append(LineResult(number, "accepted", event.id))
             if slicer.due():
                 yield
         return BatchResult(results, appended=bool(self._pending), offset=self.offset)
+
+    def _repeated(self, number: int, event: Event) -> LineResult:
+        """An id seen before: a `duplicate` when the event is the same (a retry), else a
+        `conflict` (an id names one event: the second is not the first and is not kept)."""
+        key = event.ensemble, event.id
+        earlier = self._unwritten.get(key) or self.store.event(*key)
+        if earlier is None or parse_event(earlier) == event:
+            return LineResult(number, "duplicate", event.id)
+        self.metrics.events_rejected.inc(WHOLE)
+        message = f"{event.id!r} was appended before with other content; an id names one event"
+        return LineResult(number, "conflict", event.id, [Problem("id", message)])
 
     def _apply(self, event: Event) -> Outcome:
         outcome = self.session.apply(event)
@@ -319,22 +336,27 @@ class LiveRuntime:
             return None
         entries, self._pending = self._pending, []
         rows = Rows.of(entries, self.offset, self._cue_seq, self.router.outbox)
+        keys = [(entry.ensemble, entry.id) for entry in entries]
         self.offset += len(rows.events)
         self._cue_seq += len(rows.cues)
         committed = self.writer.submit("write", rows, time.time())
         generation = self._generation
-        committed.add_done_callback(lambda done: self._written(done, generation))
+        committed.add_done_callback(lambda done: self._written(done, generation, keys))
         self.metrics.log_offset.set(self.offset)
         if self.offset - self._snapshot_at >= self.snapshot_every:
             self.snapshot()
         return committed
 
-    def _written(self, done: "Future[Any]", generation: int) -> None:
+    def _written(
+        self, done: "Future[Any]", generation: int, keys: Sequence[tuple[str, str]]
+    ) -> None:
         """After a commit: wake the couriers; after the first failed one, rebuild from the log.
 
         The engines already folded what the log refused, and every write submitted after it
         (refused too); the log is the truth, so the state is replayed from it.
         """
+        for key in keys:
+            self._unwritten.pop(key, None)
         if done.exception() is None:
             self.on_append()
         elif generation == self._generation:

@@ -54,6 +54,7 @@ sink's last try failed (`delivered` then holds when it was given up on)."""
 
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS cues_by_id ON cues (id);
+CREATE INDEX IF NOT EXISTS events_by_id ON events (id);
 CREATE INDEX IF NOT EXISTS outbox_failed ON outbox (seq) WHERE failed = 1;
 """
 
@@ -196,6 +197,13 @@ class Store:
         query += " ORDER BY seq LIMIT ?"
         args.append(limit)
         return [(int(seq), bytes(body)) for seq, body in self._db.execute(query, args)]
+
+    def event(self, ensemble: str, event_id: str) -> bytes | None:
+        """An event's body as the log keeps it, by its ensemble and id, or None."""
+        row = self._db.execute(
+            "SELECT body FROM events WHERE id = ? AND ensemble = ? LIMIT 1", (event_id, ensemble)
+        ).fetchone()
+        return bytes(row[0]) if row is not None else None
 
     def cue(self, cue_id: str) -> bytes | None:
         """A cue's JSON by its id (the newest row of that id), or None."""

@@ -36,7 +36,7 @@ def test_acknowledgements_and_snoozes_are_events_that_replay(tmp_path: Path) -> 
         snooze = f"{url}/cues/{second['id']}/snooze"
         naive = httpx.post(snooze, params={"until": "2026-06-01T09:00:00"}, headers=auth)
         assert naive.status_code == 422
-        assert naive.json()["detail"] == [{"path": "until", "message": "needs a timezone"}]
+        assert naive.json()["problems"] == [{"path": "query.until", "message": "needs a timezone"}]
         past = httpx.post(snooze, params={"until": "2026-03-01T09:00:00Z"}, headers=auth)
         assert past.status_code == 422
         assert past.json()["problems"] == [

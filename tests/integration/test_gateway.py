@@ -36,6 +36,7 @@ from streams.cuereader import read_records
 Request = tuple[str, dict[str, str], bytes]
 """(path, headers, body)"""
 NDJSON = {"Content-Type": "application/x-ndjson"}
+JSON = {"Content-Type": "application/json"}
 STILL = ScaledClock(datetime(2026, 3, 1, tzinfo=UTC), speed=0)
 """Before the score: the embedded runtime's time is its newest event's, as a worker ticking
 by event time keeps it."""
@@ -90,7 +91,7 @@ def requests() -> list[Request]:
     horizon = tick_for("harbor", datetime(2026, 3, 12, tzinfo=UTC)).model_dump_json().encode()
     return [
         ("/events", {"Content-Type": "application/json"}, publication),
-        ("/events", {}, task("n-1", "task.started", "2026-03-03T08:00:00Z", "api-1")),
+        ("/events", JSON, task("n-1", "task.started", "2026-03-03T08:00:00Z", "api-1")),
         ("/events", NDJSON, b"\n".join(two)),
         ("/events", NDJSON, b"\n".join(one_bad)),
         ("/events", structured.headers, structured.body),
@@ -103,7 +104,7 @@ def requests() -> list[Request]:
         github("issues.opened-unmapped.json", "gh-4"),
         github("pull_request.opened.json", "gh-5"),
         github("issues.closed.json", "gh-6"),
-        ("/events", {}, horizon),
+        ("/events", JSON, horizon),
     ]
 
 

@@ -38,6 +38,7 @@ from streams.cuereader import read_records
 from streams.publish import Message, publish
 from streams.topics import ensure_topics
 
+JSON = {"Content-Type": "application/json"}
 MIN_GROUP_SIZE = 4
 """Above the example's `quality` section (size 3): both must show it rolled up."""
 END = datetime.fromisoformat("2026-05-20T00:00:00+00:00")
@@ -120,7 +121,7 @@ class Embedded:
             batch = httpx.post(f"{server.url}/events", content=b"\n".join(log), headers=ndjson)
             answers = [(log[r["line"] - 1], r) for r in batch.json()["results"]]
             for line in INVALID:
-                single = httpx.post(f"{server.url}/events", content=line)
+                single = httpx.post(f"{server.url}/events", content=line, headers=JSON)
                 answers += [(line, result) for result in single.json()["results"]]
             rejections = {
                 line: "; ".join(f"{p['path']}: {p['message']}" for p in result["problems"])

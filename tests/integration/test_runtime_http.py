@@ -19,6 +19,7 @@ BEFORE_THE_SCORE = ScaledClock(datetime(2026, 3, 1, tzinfo=UTC), speed=0)
 """A clock standing still before the example score starts: the runtime's time is then the
 newest event's, as in a rehearsal, so the two must give the same cues."""
 NDJSON = {"Content-Type": "application/x-ndjson"}
+JSON = {"Content-Type": "application/json"}
 TASK = {
     "id": "extra-1",
     "type": "task.started",
@@ -86,7 +87,8 @@ def test_filters_and_paging_of_cues(server: InProcessRuntime) -> None:
     assert designer and all(cue["to"] == {"role": "designer"} for cue in designer)
     bad = httpx.get(f"{server.url}/cues", params={"kind": "nagging"})
     assert bad.status_code == 422
-    assert bad.json()["detail"][0]["loc"] == ["query", "kind"]
+    (problem,) = bad.json()["problems"]
+    assert problem["path"] == "query.kind"
 
 
 def test_a_duplicate_is_acknowledged_and_not_appended(server: InProcessRuntime) -> None:
@@ -120,7 +122,7 @@ def test_bad_events_get_422_naming_the_field(
     server: InProcessRuntime, body: str | bytes, path: str, message: str
 ) -> None:
     before = offset(server.url)
-    answer = httpx.post(f"{server.url}/events", content=body)
+    answer = httpx.post(f"{server.url}/events", content=body, headers=JSON)
     assert answer.status_code == 422
     (result,) = answer.json()["results"]
     assert result["status"] == "rejected"
