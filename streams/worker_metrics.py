@@ -23,6 +23,8 @@ from conductor.session.ensembles import Session
 DEAD_LETTERS = "conductor_worker_deadletter_total"
 CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
 ENSEMBLES = "conductor_worker_ensembles"
+REBUILT = "conductor_worker_rebuilt_total"
+SKIPPED = "conductor_worker_fetch_skipped_total"
 _CONTENT_TYPE = CONTENT_TYPE_LATEST.split("; charset")[0]
 """aiohttp takes the charset separately and refuses it inside the content type."""
 
@@ -36,8 +38,9 @@ class _LagCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(
             CONSUMER_LAG,
-            "Messages in the events topic after the last one this worker processed, per "
-            "assigned partition (the partition's high watermark minus the next offset).",
+            "Messages in the events topic this worker has yet to process, per assigned "
+            "partition: the high watermark minus the next offset (after the last one it "
+            "processed, or the group's committed offset if further).",
             labels=("partition",),
         )
         consumer = self._app.consumer
@@ -47,9 +50,18 @@ class _LagCollector(Collector):
         yield family
 
     def _lag(self, tp: TP) -> float:
-        highwater = self._app.consumer.highwater(tp)
-        following = self._offsets.get(tp.partition, -1) + 1
-        return float(max(highwater - following, 0)) if highwater is not None else 0.0
+        """From the next offset to process: after the last one this process handled, or
+        the group's committed offset if that is further (a worker restarted with nothing
+        new to read has handled nothing, and is not behind)."""
+        consumer = self._app.consumer
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            return 0.0
+        # Faust's own record of the committed offsets: read from the broker when the
+        # partition was assigned, updated by each commit (no public accessor).
+        committed = consumer._committed_offset.get(tp) or 0  # type: ignore[attr-defined]
+        following = max(self._offsets.get(tp.partition, -1) + 1, committed)
+        return float(max(highwater - following, 0))
 
 
 class _EnsemblesCollector(Collector):
@@ -71,6 +83,18 @@ class WorkerMetrics:
         self.catalogue = build_metrics(self.registry)
         self.session = session
         self._offsets: dict[int, int] = {}
+        self._rebuilt = Counter(
+            REBUILT.removesuffix("_total"),
+            "Ensembles this worker found without a readable state although their score was "
+            "published, and rebuilt from the events topic (a changelog cut short or lost).",
+            registry=self.registry,
+        )
+        self._skipped = Counter(
+            SKIPPED.removesuffix("_total"),
+            "Messages of the events topic that Faust's fetch jumped over, which this worker "
+            "then read from the broker itself (in their order).",
+            registry=self.registry,
+        )
         self._dead_letters = Counter(
             DEAD_LETTERS.removesuffix("_total"),
             "Messages sent to the dead-letter topic (invalid, or refused by the core).",
@@ -89,6 +113,12 @@ class WorkerMetrics:
 
     def seen(self, partition: int, offset: int) -> None:
         self._offsets[partition] = offset
+
+    def rebuilt(self) -> None:
+        self._rebuilt.inc()
+
+    def skipped(self, count: int) -> None:
+        self._skipped.inc(count)
 
     def dead_lettered(self) -> None:
         self._dead_letters.inc()
