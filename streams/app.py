@@ -143,11 +143,19 @@ class ConductorApp:
     async def handle(self, event: EventT[bytes]) -> None:
         message = event.message
         partition, offset = message.partition, message.offset
-        missed = self.acks.missed(partition, offset)
+        missed = self.acks.missed(partition, offset, self._committed(message.tp))
         if missed is not None and not await self._read_missed(event, *missed):
             return  # revoked meanwhile: the partition's next owner folds it
         self.metrics.seen(partition, offset)
         await self._fold(self.acks.track(partition, offset, event), message.key, event.value)
+
+    def _committed(self, tp: TP) -> int:
+        """The group's committed offset of the partition, as Faust read it when the
+        partition was assigned and updates it at each commit (no public accessor); 0 if
+        none, where a never-committed partition is read from (`streams.rewind`)."""
+        consumer = self.app.consumer
+        committed: int | None = consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
+        return committed or 0
 
     async def _read_missed(self, event: EventT[bytes], start: int, end: int) -> bool:
         """Fold the partition's messages [start, end), which Faust's fetch skipped, from

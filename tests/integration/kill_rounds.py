@@ -307,7 +307,7 @@ async def _cue_values(streams: Streams, read_committed: bool) -> list[bytes]:
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)  # the last stable offsets
         values: list[bytes] = []
-        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        while any([await consumer.position(tp) < ends[tp] for tp in tps]):
             for batch in (await consumer.getmany(*tps, timeout_ms=500)).values():
                 values.extend(record.value for record in batch)
         return values

@@ -32,10 +32,11 @@ def test_the_commit_waits_for_the_first_event_not_done() -> None:
 
 def test_a_jump_in_offsets_names_the_offsets_missed() -> None:
     acks = InOrderAcks()
-    assert acks.missed(0, 10) is None  # where the partition's reading starts
+    assert acks.missed(0, 10, committed=10) is None  # where the partition's reading starts
+    assert acks.missed(0, 19, committed=10) == (10, 19)  # the first event past the commit
     acks.track(0, 10, SourceEvent(10, []))
-    assert acks.missed(0, 11) is None
-    assert acks.missed(0, 14) == (11, 14)
+    assert acks.missed(0, 11, committed=10) is None
+    assert acks.missed(0, 14, committed=10) == (11, 14)
     for offset in (11, 12, 13):  # read from the broker, folded before the one in hand
         acks.track(0, offset, SourceEvent(14, []), own=False).ack()
     assert acks.committable(0) == 10
