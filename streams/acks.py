@@ -84,14 +84,16 @@ class InOrderAcks:
     def __init__(self) -> None:
         self._partitions: dict[int, _Partition] = {}
 
-    def missed(self, partition: int, offset: int, committed: int) -> tuple[int, int] | None:
+    def missed(
+        self, partition: int, offset: int, committed: int | None = None
+    ) -> tuple[int, int] | None:
         """The offsets [start, end) between the last one handed over (or, for the first
         event since the partition was assigned, the group's `committed` offset, where its
         reading must start) and `offset`, if any: Kafka leaves no offsets out of a topic
         that is neither compacted nor transactional, so there the fetch skipped messages."""
         queue = self._partitions.get(partition)
-        following = committed if queue is None else queue.following
-        return (following, offset) if offset > following else None
+        following = queue.following if queue is not None else committed
+        return (following, offset) if following is not None and offset > following else None
 
     def track(self, partition: int, offset: int, event: Any, own: bool = True) -> Tracked:
         """Hand an event over. One before an offset handed over already (delivered again

@@ -143,19 +143,21 @@ class ConductorApp:
     async def handle(self, event: EventT[bytes]) -> None:
         message = event.message
         partition, offset = message.partition, message.offset
-        missed = self.acks.missed(partition, offset, self._committed(message.tp))
+        if self.acks.assignment(partition) is None:  # the first since it was assigned
+            committed = await self.log.committed(self.config.app_id, partition)
+            if self._stale(event):
+                return  # revoked meanwhile: the partition's next owner folds it
+        else:
+            committed = None
+        missed = self.acks.missed(partition, offset, committed)
         if missed is not None and not await self._read_missed(event, *missed):
-            return  # revoked meanwhile: the partition's next owner folds it
+            return
         self.metrics.seen(partition, offset)
         await self._fold(self.acks.track(partition, offset, event), message.key, event.value)
 
-    def _committed(self, tp: TP) -> int:
-        """The group's committed offset of the partition, as Faust read it when the
-        partition was assigned and updates it at each commit (no public accessor); 0 if
-        none, where a never-committed partition is read from (`streams.rewind`)."""
-        consumer = self.app.consumer
-        committed: int | None = consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
-        return committed or 0
+    def _stale(self, event: EventT[bytes]) -> bool:
+        """Whether the group rebalanced since Faust fetched the event."""
+        return bool(event.message.generation_id != self.app.consumer_generation_id)
 
     async def _read_missed(self, event: EventT[bytes], start: int, end: int) -> bool:
         """Fold the partition's messages [start, end), which Faust's fetch skipped, from
@@ -170,14 +172,13 @@ class ConductorApp:
             end - 1,
         )
         self.metrics.skipped(end - start)
-        assignment = self.acks.assignment(partition)
         async for record in self.log.records(partition, start, end):
-            if self.acks.assignment(partition) is not assignment:
+            if self._stale(event):
                 return False
             self.metrics.seen(partition, record.offset)
             tracked = self.acks.track(partition, record.offset, event, own=False)
             await self._fold(tracked, record.key, record.value)
-        return self.acks.assignment(partition) is assignment
+        return not self._stale(event)
 
     async def _fold(self, tracked: Tracked, key: bytes | None, value: bytes) -> None:
         """Fold one message of the partition, in its order."""

@@ -89,6 +89,24 @@ class EventLog:
                 ids.append(outcome.event_id)
         return Refolded(engine, ids, count) if engine.has_score else None
 
+    async def committed(self, group: str, partition: int) -> int:
+        """The group's committed offset of the partition, or where a partition never
+        committed is read from: its start (`streams.rewind`)."""
+        tp = TopicPartition(self.topic, partition)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap(self.broker),
+            group_id=group,  # only to read its commit: it never joins
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            committed: int | None = await consumer.committed(tp)
+            if committed is None:
+                committed = (await consumer.beginning_offsets([tp]))[tp]
+            return committed
+        finally:
+            await consumer.stop()
+
     async def records(self, partition: int, start: int, before: int) -> AsyncIterator[Any]:
         """The partition's records with offsets in [start, before), in order (those of
         committed transactions only)."""
