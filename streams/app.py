@@ -141,12 +141,25 @@ class ConductorApp:
             await self.handle(event)
 
     async def handle(self, event: EventT[bytes]) -> None:
+        if self._stale(event):
+            # Fetched before a rebalance: folded, it would give a revoked partition an
+            # engine and a commit again (whose commit the coordinator takes from any member
+            # of the new generation), racing the partition's new owner.
+            return
         message = event.message
         partition, offset = message.partition, message.offset
         if self.acks.assignment(partition) is None:  # the first since it was assigned
             committed = await self.log.committed(self.config.app_id, partition)
             if self._stale(event):
                 return  # revoked meanwhile: the partition's next owner folds it
+            log.info(
+                "%s[%d]: reading from offset %d (committed %d), generation %d",
+                message.topic,
+                partition,
+                offset,
+                committed,
+                message.generation_id,
+            )
         else:
             committed = None
         missed = self.acks.missed(partition, offset, committed)
@@ -232,6 +245,9 @@ class ConductorApp:
                 return None
             live = self._adopt(ensemble, restored)
             live.partition = partition
+            log.info(
+                "%r restored from its snapshot: %d events", ensemble, len(live.engine.state.seen)
+            )
         return live
 
     async def _rebuilt(
