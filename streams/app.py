@@ -245,7 +245,7 @@ class ConductorApp:
                 return None
             live = self._adopt(ensemble, restored)
             live.partition = partition
-            log.info(
+            log.debug(
                 "%r restored from its snapshot: %d events", ensemble, len(live.engine.state.seen)
             )
         return live

@@ -3,16 +3,19 @@
 A worker that meets an ensemble with no state in the table cannot tell from the table
 alone whether its score was never published or its state was lost: a changelog cut short
 or deleted by retention, a snapshot it cannot read (another layout after an upgrade, a
-broken one). The events topic keeps everything (`retention.ms=-1`), so it answers: the
-first time a worker meets such an ensemble in a partition it reads that partition from its
-start up to the event in hand, looking for the ensemble's score. Never published: the
-core refuses the event as before. Published: its events up to there are folded afresh,
-exactly as a clean replay folds them, and the worker goes on from that state.
+broken one). The events topic keeps everything (`retention.ms=-1`), so it answers. From
+where the worker began reading the partition (its group's commit) it handled every event
+itself, and would hold the ensemble had its score been published there; so it reads the
+partition from its start up to that offset, looking for the ensemble's score. Never
+published: the core refuses the event as before. Published: its events up to there are
+folded afresh, exactly as a clean replay folds them, and the worker goes on from that
+state (a fresh group starting at offset 0 reads nothing).
 
-Each partition is read once per worker for the index of scores (from where the last read
-stopped, later); only an ensemble that turns out to need a rebuild is read again, from its
-first score on. The cues of the refolded events are not sent again: they are before the
-partition's committed offset, so the broker had them before that offset was committed.
+Each partition is read at most once per worker for the index of scores (later
+assignments read on from where the last read stopped); only an ensemble that turns out to
+need a rebuild is read again, from its first score on. The cues of the refolded events
+are not sent again: they are before the partition's committed offset, so the broker had
+them before that offset was committed.
 """
 
 from collections.abc import AsyncIterator
