@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from local_processes import stop
 from streams_env import Streams
 from streams_logs import as_lines, generated_log, rehearsed, with_horizon
@@ -33,7 +32,7 @@ from streams.cuereader import read_records
 from streams.fold import check
 from streams.publish import publish
 from streams.snapshots import is_head_key, restore
-from streams.topics import bootstrap, changelog_topic, ensure_topics
+from streams.topics import LOG_SETTINGS, changelog_topic, ensure_topics
 
 PARTITIONS = 4
 
@@ -50,9 +49,6 @@ class KillPlan:
     """Seconds after the group settled (seeded, uniform) at which a worker is killed."""
     round_seconds: float = 8.0
     """The publisher spreads the log over rounds x this (the rest goes once they are done)."""
-    worker_args: tuple[str, ...] = ()
-    read_committed: bool = False
-    """Read the cues as a `read_committed` consumer (what exactly-once is judged by)."""
 
 
 @dataclass
@@ -71,7 +67,8 @@ class KillReport:
     cues_differing: list[str] = field(default_factory=list)
     """Ids sent with a body other than the rehearsal's (or twice, differently)."""
     cue_messages: int = 0
-    dead_letters: int = 0
+    dead_letters: list[str] = field(default_factory=list)
+    """Each dead letter's key, source offset and reason (the published log is all valid)."""
     states_differing: list[str] = field(default_factory=list)
     """Ensembles whose state in the changelog is not a clean replay of the events topic."""
     ensembles: int = 0
@@ -92,10 +89,9 @@ class KillReport:
             f"{self.duplicate_deliveries} duplicate deliveries",
         ]
         for name in ("events_lost", "cues_missing", "cues_unexpected", "cues_differing",
-                     "states_differing"):  # fmt: skip
+                     "states_differing", "dead_letters"):  # fmt: skip
             found: list[str] = getattr(self, name)
             lines.append(f"{name}: {len(found)} {found[:5]}")
-        lines.append(f"dead letters: {self.dead_letters}")
         return "\n".join(lines)
 
     @property
@@ -121,7 +117,9 @@ def kill_rounds(
         (event.ensemble.encode(), line) for event, line in zip(log, as_lines(log), strict=True)
     ]
     topics = [streams.events, streams.cues_topic, streams.deadletter]
-    asyncio.run(ensure_topics(streams.broker, topics, PARTITIONS))
+    asyncio.run(
+        ensure_topics(streams.broker, topics, PARTITIONS, configs={streams.events: LOG_SETTINGS})
+    )
     report = KillReport(events=len(log), ensembles=plan.ensembles)
     publisher = _Publisher(streams.broker, streams.events, messages, plan, rng.random())
     workers = [_start(streams, plan) for _ in range(2)]
@@ -149,13 +147,13 @@ def kill_rounds(
         publisher.finish()
         for process, _ in workers:
             stop(process)
-    against_replay(streams, log, expected, report, plan.read_committed)
+    against_replay(streams, log, expected, report)
     report.seconds = time.monotonic() - started
     return report
 
 
 def _start(streams: Streams, plan: KillPlan) -> tuple[subprocess.Popen[bytes], int]:
-    return streams.start_worker(snapshot_every=plan.snapshot_every, extra=plan.worker_args)
+    return streams.start_worker(snapshot_every=plan.snapshot_every)
 
 
 class _Publisher(threading.Thread):
@@ -220,7 +218,6 @@ def against_replay(
     log: list[Event],
     expected: list[Cue],
     report: KillReport | None = None,
-    read_committed: bool = False,
 ) -> KillReport:
     """What the workers left on the broker against a clean replay of the events topic and
     the `expected` cues (a rehearsal's of the published `log`), in `report`."""
@@ -236,7 +233,7 @@ def against_replay(
         state = restored.get(event.ensemble)
         if state is None or event.id not in state["seen"]:
             report.events_lost.append(f"{event.ensemble} {event.id}")
-    cues = asyncio.run(_cue_values(streams, read_committed))
+    cues = [r.value for r in asyncio.run(_all_records(streams.broker, streams.cues_topic))]
     report.cue_messages = len(cues)
     by_id: dict[str, Cue] = {}
     for value in cues:
@@ -248,8 +245,15 @@ def against_replay(
     report.cues_missing = [_named(cue) for i, cue in wanted.items() if i not in by_id]
     report.cues_unexpected = [_named(cue) for i, cue in by_id.items() if i not in wanted]
     report.cues_differing += [i for i, cue in by_id.items() if i in wanted and wanted[i] != cue]
-    report.dead_letters = len(asyncio.run(_all_records(streams.broker, streams.deadletter)))
+    letters = asyncio.run(_all_records(streams.broker, streams.deadletter))
+    report.dead_letters = [_dead_letter(record) for record in letters]
     return report
+
+
+def _dead_letter(record: Any) -> str:
+    headers = {name: value.decode() for name, value in record.headers}
+    where = f"{headers['source-topic']}[{headers['source-partition']}]@{headers['source-offset']}"
+    return f"{record.key.decode()} {where}: {headers['reason']}"
 
 
 def _named(cue: Cue) -> str:
@@ -288,28 +292,3 @@ async def _restored_states(broker: str, changelog: str) -> dict[str, dict[str, A
 
 async def _all_records(broker: str, topic: str) -> list[Any]:
     return [record async for record in read_records(broker, topic)]
-
-
-async def _cue_values(streams: Streams, read_committed: bool) -> list[bytes]:
-    """Every cue message, as a `read_committed` consumer sees them if asked (transactions
-    aborted or still open are then left out)."""
-    if not read_committed:
-        return [r.value for r in await _all_records(streams.broker, streams.cues_topic)]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap(streams.broker),
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    try:
-        tps = [TopicPartition(streams.cues_topic, p) for p in range(PARTITIONS)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)  # the last stable offsets
-        values: list[bytes] = []
-        while any([await consumer.position(tp) < ends[tp] for tp in tps]):
-            for batch in (await consumer.getmany(*tps, timeout_ms=500)).values():
-                values.extend(record.value for record in batch)
-        return values
-    finally:
-        await consumer.stop()
