@@ -125,6 +125,12 @@ class InOrderAcks:
         """A token of the partition's current assignment (another one after a revocation)."""
         return self._partitions.get(partition)
 
+    def following(self, partition: int) -> int | None:
+        """The offset after the last one handed over since the partition was assigned
+        (None: none yet)."""
+        queue = self._partitions.get(partition)
+        return queue.following if queue is not None else None
+
     def first_offset(self, partition: int) -> int:
         """Where this worker began reading the partition since it was assigned (events
         before it were folded by earlier owners, or by this worker before a rebalance)."""

@@ -32,6 +32,7 @@ from streams.fold import Live, LiveEngines, SnapshotPolicy, check
 from streams.rebuild import EventLog
 from streams.rewind import rewind_uncommitted
 from streams.snapshots import Write, head_key, head_partition, is_head_key, restore, snapshot_writes
+from streams.stalls import StallWatch
 from streams.topics import SNAPSHOT_TABLE, bootstrap
 from streams.worker_metrics import WorkerMetrics
 
@@ -119,6 +120,7 @@ class ConductorApp:
         )
         self.session = Session(config.min_group_size)
         self.acks = InOrderAcks()
+        self.stalls = StallWatch()
         self.live = LiveEngines()
         """Per ensemble of this worker's partitions: its engine (the session's) and what its
         next snapshot must cover."""
@@ -373,6 +375,7 @@ class ConductorApp:
                 self._snapshot_soon(live)
         if not self.app.rebalancing:
             self._load_quiet_ensembles()
+            await self._seek_stalled(now)
         for live in list(self.live.by_ensemble.values()):
             self._maybe_tick(live)
 
@@ -412,6 +415,33 @@ class ConductorApp:
             except UNREADABLE as error:  # its next event rebuilds it from the events topic
                 log.warning("the snapshot of %r cannot be restored: %s", ensemble, error)
 
+    async def _seek_stalled(self, now: float) -> None:
+        """Seek back each partition whose delivery stopped short of the broker's end
+        (`streams.stalls`)."""
+        consumer = self.app.consumer
+        topic = self.events.get_topic_name()
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp) if tp.topic == topic else None
+            if highwater is None:
+                continue
+            following = self.acks.following(tp.partition)
+            if following is None:  # nothing handed over since it was assigned
+                # Faust's record of the commit (as the lag reads it); 0: never committed.
+                following = consumer._committed_offset.get(tp) or 0  # type: ignore[attr-defined]
+            if not self.stalls.stalled(tp.partition, following, highwater, now):
+                continue
+            log.warning(
+                "%s[%d]: nothing handed over past offset %d for %.0f s although the broker "
+                "has %d more: seeking the consumer back to it",
+                topic,
+                tp.partition,
+                following,
+                self.stalls.patience,
+                highwater - following,
+            )
+            self.metrics.stalled()
+            await consumer.seek(tp, following)
+
     def assigned_partitions(self) -> set[int]:
         assignment: set[TP] = self.app.consumer.assignment()
         return {tp.partition for tp in assignment if tp.topic == self.events.get_topic_name()}
@@ -421,6 +451,7 @@ class ConductorApp:
         topic = self.events.get_topic_name()
         partitions = {tp.partition for tp in revoked if tp.topic == topic}
         self.acks.drop(partitions)
+        self.stalls.forget(partitions)
         for ensemble in self.live.drop_partitions(partitions):
             self.session.forget(ensemble)
 

@@ -25,6 +25,7 @@ CONSUMER_LAG = "conductor_worker_consumer_lag_messages"
 ENSEMBLES = "conductor_worker_ensembles"
 REBUILT = "conductor_worker_rebuilt_total"
 SKIPPED = "conductor_worker_fetch_skipped_total"
+STALLS = "conductor_worker_fetch_stalls_total"
 _CONTENT_TYPE = CONTENT_TYPE_LATEST.split("; charset")[0]
 """aiohttp takes the charset separately and refuses it inside the content type."""
 
@@ -95,6 +96,12 @@ class WorkerMetrics:
             "then read from the broker itself (in their order).",
             registry=self.registry,
         )
+        self._stalls = Counter(
+            STALLS.removesuffix("_total"),
+            "Times a partition's delivery stopped short of the broker's end for seconds and "
+            "this worker sought its consumer back to the partition's next offset.",
+            registry=self.registry,
+        )
         self._dead_letters = Counter(
             DEAD_LETTERS.removesuffix("_total"),
             "Messages sent to the dead-letter topic (invalid, or refused by the core).",
@@ -119,6 +126,9 @@ class WorkerMetrics:
 
     def skipped(self, count: int) -> None:
         self._skipped.inc(count)
+
+    def stalled(self) -> None:
+        self._stalls.inc()
 
     def dead_lettered(self) -> None:
         self._dead_letters.inc()
