@@ -127,6 +127,8 @@ class ConductorApp:
         self._snapshots: set[asyncio.Future[None]] = set()
         """Snapshots under way (held here: the event loop keeps only weak references)."""
         self._crashing: asyncio.Future[None] | None = None
+        self._revoked_in: int | None = None
+        """The generation whose partitions were revoked last (their events are stale)."""
         self.log = EventLog(config.broker, names.events)
         self.policy = SnapshotPolicy(config.snapshot_every, config.snapshot_after)
         self.metrics = WorkerMetrics(self.app, names.events, self.session)
@@ -171,8 +173,13 @@ class ConductorApp:
         await self._fold(self.acks.track(partition, offset, event), message.key, event.value)
 
     def _stale(self, event: EventT[bytes]) -> bool:
-        """Whether the group rebalanced since Faust fetched the event."""
-        return bool(event.message.generation_id != self.app.consumer_generation_id)
+        """Whether the group rebalanced since Faust fetched the event, or is rebalancing
+        and took the event's partition away: between the revocation and the next
+        assignment the generation stays the same, and an event in hand then (its agent
+        waiting for the broker as Faust revoked) would be folded on a partition no longer this
+        worker's, without its state (forgotten at the revocation)."""
+        generation = event.message.generation_id
+        return bool(generation != self.app.consumer_generation_id or generation == self._revoked_in)
 
     async def _read_missed(self, event: EventT[bytes], start: int, end: int) -> bool:
         """Fold the partition's messages [start, end), which Faust's fetch skipped, from
@@ -448,6 +455,7 @@ class ConductorApp:
 
     def _on_revoked(self, sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         (revoked,) = args  # the set of revoked topic partitions
+        self._revoked_in = self.app.consumer_generation_id
         topic = self.events.get_topic_name()
         partitions = {tp.partition for tp in revoked if tp.topic == topic}
         self.acks.drop(partitions)
