@@ -1,9 +1,9 @@
 """A partition whose delivery stopped short of the broker's end is sought back to its next
 offset.
 
-Faust's fetch loop drops the rest of a fetched batch when a rebalance or a change of
-subscription interrupts it, while the consumer's position has already moved past those
-messages. The worker notices the offsets missing at the partition's next message and
+Faust's delivery loop drops the rest of a fetched batch when something interrupts it (a
+new generation, its flow stopped), while the consumer's position has already moved past
+those messages. The worker notices the offsets missing at the partition's next message and
 reads them from the broker (`streams.acks`); but when no next message comes (the end of
 what was published, a quiet team) they wait for good: seen in the kill test on Apache
 Kafka, a worker held a partition whose last 34 messages it never got, its commit 34 short
