@@ -9,23 +9,22 @@ moments it had committed a tenth and nine tenths of the stream, and whole, from 
 commit to its last. The steady rate decides b/a: the worker commits an ensemble's events
 only after its next snapshot (every 200 of its events or 1 s), so its last commit trails
 its last event by up to two seconds more than the bare agent's, which is latency, not
-throughput. Prints a Markdown table for RESULTS.md.
+throughput. Writes its section of bench/RESULTS.md.
 """
 
 import asyncio
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.results import core_build
+from bench.results import core_build, record
 from conductor.core.publication import publication_at_start
 from conductor.io.scorefile import load_score
 from conductor.rehearsal.simulate import simulate_team
@@ -40,6 +39,16 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))  # the tests' Kafka brok
 from local_processes import free_port, start_local_broker, stop  # noqa: E402
 
 CONDUCTOR = Path(sys.executable).parent / "conductor"
+
+
+def kafka_version() -> str:
+    """The broker's version, as `deploy/kafka/pom.xml` pins it."""
+    pom = ElementTree.parse(ROOT / "deploy" / "kafka" / "pom.xml")
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    for dependency in pom.iterfind(".//m:dependency", ns):
+        if dependency.findtext("m:artifactId", namespaces=ns) == "kafka_2.13":
+            return dependency.findtext("m:version", default="?", namespaces=ns)
+    return "?"
 
 
 def events() -> list[Message]:
@@ -232,38 +241,37 @@ def main() -> None:
         load.append(os.getloadavg()[0])
     finally:
         stop(kafka, timeout=60)
-    print(
-        f"## Kafka path ({date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {core_build()})\n"
-    )
-    print(
-        f"{total:,} events of {ENSEMBLES} ensembles, {PARTITIONS} partitions, Apache Kafka "
-        "4.4 (deploy/kafka/local-broker) on loopback.\n"
-    )
-    print(
-        "| consumer | events/s, steady | first to last commit | CPU µs per event |\n"
-        "| --- | ---: | ---: | ---: |"
-    )
-    print(f"| produce (aiokafka, acks=all) | {produce:,.0f} | | |")
-    print(f"| raw aiokafka consumer (ceiling) | {raw:,.0f} | | |")
+    rows = [
+        f"| produce (aiokafka, acks=all) | {produce:,.0f} | | |",
+        f"| raw aiokafka consumer (ceiling) | {raw:,.0f} | | |",
+    ]
     for label, measured in (
         ("(a) bare Faust agent: deserialize + count", bare),
         ("(b) Conductor worker (`--clock event`)", conductor),
         ("(c) two Conductor workers, one group", two),
     ):
         rates = measured.rates
-        print(
+        rows.append(
             f"| {label} | {rates.steady:,.0f} | {rates.whole:,.0f} "
             f"| {measured.cpu_per_event * 1e6:,.0f} |"
         )
-    print(
-        f"\nb/a = {conductor.rates.steady / bare.rates.steady:.2f} steady "
+    table = "\n".join(rows)
+    ratio = conductor.rates.steady / bare.rates.steady
+    body = (
+        f"{total:,} events of {ENSEMBLES} ensembles, {PARTITIONS} partitions, Apache Kafka "
+        f"{kafka_version()} (`deploy/kafka/local-broker`) on loopback, the broker on the same "
+        f"machine; the workers on the {core_build()}.\n\n"
+        "| consumer | events/s, steady | first to last commit | CPU µs per event |\n"
+        f"| --- | ---: | ---: | ---: |\n{table}\n\n"
+        f"b/a = {ratio:.2f} steady, target 0.8 {'met' if ratio >= 0.8 else 'NOT met'} "
         f"({conductor.rates.whole / bare.rates.whole:.2f} first to last commit); "
         f"c/b = {two.rates.steady / conductor.rates.steady:.2f}. The worker's own CPU per "
         f"event beyond the bare agent's: "
         f"{(conductor.cpu_per_event - bare.cpu_per_event) * 1e6:,.0f} µs. Load average "
-        f"(1 min) before a, b, c and after: {', '.join(f'{x:.1f}' for x in load)}."
+        f"(1 min) before a, b, c and after: {', '.join(f'{x:.1f}' for x in load)}.\n"
     )
+    record("Kafka path on Apache Kafka (`python -m bench.streams`)", body)
+    print(body)
 
 
 if __name__ == "__main__":
