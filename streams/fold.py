@@ -2,8 +2,9 @@
 
 Exactness after a crash rests on one rule: a source event is acknowledged (so its offset
 may be committed) only once the broker has acknowledged a snapshot containing it in the
-changelog, and a snapshot is written only after the cues of every event in it were
-acknowledged by the broker. So:
+changelog, and every earlier event of its partition is acknowledged too (`streams.acks`);
+a snapshot is written only after the cues of every event in it were acknowledged by the
+broker. So:
 
 * committed offset ⇒ the event is in a durable snapshot, and its cues are durable;
 * an event processed but not yet in a snapshot is redelivered to whoever owns the
@@ -19,15 +20,11 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from conductor.core import EnsembleEngine
 from conductor.io.eventlog import parse_event
 from schemas import Event
-
-
-class Ackable(Protocol):
-    def ack(self) -> bool: ...
+from streams.acks import Tracked
 
 
 @dataclass
@@ -36,8 +33,9 @@ class Live:
 
     engine: EnsembleEngine
     partition: int
-    pending: list[Ackable] = field(default_factory=list)
-    """Source events applied since the last snapshot, acknowledged when it is written."""
+    pending: list[Tracked] = field(default_factory=list)
+    """Source events applied since the last snapshot, done when it is written (and then
+    acknowledged in their partition's order, `streams.acks`)."""
     delivered: Awaitable[None] | None = None
     """The delivery of the last cue caused since the last snapshot (it resolves once the
     broker has that cue and every earlier one of the ensemble)."""

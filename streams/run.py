@@ -1,13 +1,16 @@
 """Starting a worker: topics first (explicitly, with the configured partitions), then Faust."""
 
 import asyncio
+import logging
 
 import faust
 
 from conductor.gctune import tune_for_folding
 from streams.app import ConductorApp
 from streams.config import WorkerConfig
-from streams.topics import changelog_topic, ensure_topics
+from streams.topics import ensure_topics, misconfigured, worker_topics
+
+log = logging.getLogger(__name__)
 
 
 class _Worker(faust.Worker):
@@ -21,12 +24,14 @@ class _Worker(faust.Worker):
 
 def run_worker(config: WorkerConfig, loglevel: str = "info") -> None:
     """Run until SIGTERM/SIGINT (Faust's worker handles them and stops gracefully)."""
-    names = [*config.topics.public, changelog_topic(config.app_id)]
+    topics = worker_topics(config.topics, config.app_id)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # the loop Faust's worker will run on
     loop.run_until_complete(
-        ensure_topics(config.broker, names, config.partitions, config.replication)
+        ensure_topics(config.broker, topics, config.partitions, config.replication, topics)
     )
+    for problem in loop.run_until_complete(misconfigured(config.broker, topics)):
+        log.warning("topic setting: %s (deploy/kafka/README.md)", problem)
     conductor = ConductorApp(config)
     worker = _Worker(conductor.app, loglevel=loglevel)
     # Faust's terminal spinner sets the root logger to DEBUG when the level is WARN or

@@ -22,6 +22,10 @@ from conductor.metrics.catalogue import (
     WORKER_CONSUMER_LAG,
     WORKER_DEAD_LETTERS,
     WORKER_ENSEMBLES,
+    WORKER_FETCH_SKIPPED,
+    WORKER_FETCH_STALLS,
+    WORKER_REBUILT,
+    Spec,
 )
 from conductor.metrics.registry import build_metrics
 from conductor.session.ensembles import Session
@@ -46,9 +50,18 @@ class _LagCollector(Collector):
         yield family
 
     def _lag(self, tp: TP) -> float:
-        highwater = self._app.consumer.highwater(tp)
-        following = self._offsets.get(tp.partition, -1) + 1
-        return float(max(highwater - following, 0)) if highwater is not None else 0.0
+        """From the next offset to process: after the last one this process handled, or
+        the group's committed offset if that is further (a worker restarted with nothing
+        new to read has handled nothing, and is not behind)."""
+        consumer = self._app.consumer
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            return 0.0
+        # Faust's own record of the committed offsets: read from the broker when the
+        # partition was assigned, updated by each commit (no public accessor).
+        committed = consumer._committed_offset.get(tp) or 0  # type: ignore[attr-defined]
+        following = max(self._offsets.get(tp.partition, -1) + 1, committed)
+        return float(max(highwater - following, 0))
 
 
 class _EnsemblesCollector(Collector):
@@ -69,10 +82,15 @@ class WorkerMetrics:
         self.session = session
         self._offsets: dict[int, int] = {}
         self.healthy = True
-        spec = WORKER_DEAD_LETTERS
-        self._dead_letters = Counter(spec.name, spec.help, spec.labels, registry=self.registry)
+        self._rebuilt = self._counter(WORKER_REBUILT)
+        self._skipped = self._counter(WORKER_FETCH_SKIPPED)
+        self._stalls = self._counter(WORKER_FETCH_STALLS)
+        self._dead_letters = self._counter(WORKER_DEAD_LETTERS)
         self.registry.register(_LagCollector(app, events_topic, self._offsets))
         self.registry.register(_EnsemblesCollector(session))
+
+    def _counter(self, spec: Spec) -> Counter:
+        return Counter(spec.name, spec.help, spec.labels, registry=self.registry)
 
     def record(self, ensemble: str, outcome: Outcome) -> None:
         """Count an event's outcome (under its ensemble once it has a score)."""
@@ -101,6 +119,15 @@ class WorkerMetrics:
 
     def seen(self, partition: int, offset: int) -> None:
         self._offsets[partition] = offset
+
+    def rebuilt(self) -> None:
+        self._rebuilt.inc()
+
+    def skipped(self, count: int) -> None:
+        self._skipped.inc(count)
+
+    def stalled(self) -> None:
+        self._stalls.inc()
 
     def dead_lettered(self) -> None:
         self._dead_letters.inc()

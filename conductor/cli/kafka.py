@@ -42,6 +42,9 @@ def worker(
         ),
     ] = None,
     snapshot_every: Annotated[int, typer.Option(help="events per state snapshot")] = 200,
+    snapshot_after: Annotated[
+        float, typer.Option(min=0.0, help="seconds before a snapshot of what is left over")
+    ] = 1.0,
     min_group_size: Annotated[
         int,
         typer.Option(
@@ -80,6 +83,7 @@ def worker(
         web_port=web_port,
         clock=ticking,
         snapshot_every=snapshot_every,
+        snapshot_after=snapshot_after,
         min_group_size=min_group_size,
         max_clock_skew=skew
         if max_clock_skew
@@ -102,12 +106,12 @@ def publish(
     import asyncio
 
     from streams.publish import publish_log
-    from streams.topics import TopicNames, ensure_topics
+    from streams.topics import LOG_SETTINGS, TopicNames, ensure_topics
 
     loaded = load_or_exit(score) if score is not None else None
     topic = TopicNames(prefix).events
     lines = log.read_bytes().splitlines() if log is not None else sys.stdin.buffer
-    asyncio.run(ensure_topics(broker, [topic], partitions))
+    asyncio.run(ensure_topics(broker, [topic], partitions, configs={topic: LOG_SETTINGS}))
     report = asyncio.run(publish_log(broker, topic, loaded, lines))
     for bad in report.bad_lines:
         typer.echo(f"not published: {bad}", err=True)

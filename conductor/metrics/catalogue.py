@@ -284,9 +284,31 @@ WORKER_DEAD_LETTERS = Spec(
 WORKER_CONSUMER_LAG = Spec(
     "conductor_worker_consumer_lag_messages",
     Type.GAUGE,
-    "Messages in the events topic after the last one this worker processed, per assigned "
-    "partition (the partition's high watermark minus the next offset).",
+    "Messages in the events topic this worker has yet to process, per assigned partition: the "
+    "high watermark minus the next offset (after the last one it processed, or the group's "
+    "committed offset if further).",
     (PARTITION_LABEL,),
+    runtimes=frozenset({WORKER}),
+)
+WORKER_REBUILT = Spec(
+    "conductor_worker_rebuilt_total",
+    Type.COUNTER,
+    "Ensembles this worker found without a readable state although their score was published, "
+    "and rebuilt from the events topic (a changelog cut short or lost).",
+    runtimes=frozenset({WORKER}),
+)
+WORKER_FETCH_SKIPPED = Spec(
+    "conductor_worker_fetch_skipped_total",
+    Type.COUNTER,
+    "Messages of the events topic that Faust's fetch jumped over, which this worker then read "
+    "from the broker itself (in their order).",
+    runtimes=frozenset({WORKER}),
+)
+WORKER_FETCH_STALLS = Spec(
+    "conductor_worker_fetch_stalls_total",
+    Type.COUNTER,
+    "Times a partition's delivery stopped short of the broker's end for seconds and this "
+    "worker sought its consumer back to the partition's next offset.",
     runtimes=frozenset({WORKER}),
 )
 WORKER_ENSEMBLES = Spec(
@@ -519,6 +541,9 @@ CATALOGUE: tuple[Spec, ...] = (
     WORKER_DEAD_LETTERS,
     WORKER_CONSUMER_LAG,
     WORKER_ENSEMBLES,
+    WORKER_REBUILT,
+    WORKER_FETCH_SKIPPED,
+    WORKER_FETCH_STALLS,
     MILESTONE_STATUS,
     MILESTONE_BEHIND,
     MILESTONE_CRITICAL,

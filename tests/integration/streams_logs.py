@@ -61,3 +61,18 @@ def rehearsed(events: list[Event], until: datetime | None = None) -> list[Cue]:
     report = rehearse_file(first.data.score, as_lines(events), until)
     assert not report.rejected, report.rejected
     return report.cues
+
+
+def with_ticks(events: list[Event], count: int, id_of: str | None = None) -> list[Event]:
+    """The log with `count` more `clock.tick`s of its first ensemble spread over its span
+    (`id_of` formats each one's id from its number, e.g. to make them long)."""
+    start, end = events[0].occurred_at, events[-1].occurred_at
+    step = (end - start) / (count + 1)
+    ensemble = events[0].ensemble
+    ticks = [tick_for(ensemble, start + step * number) for number in range(1, count + 1)]
+    if id_of is not None:
+        ticks = [
+            tick.model_copy(update={"id": id_of.format(f"{number:06d}")})
+            for number, tick in enumerate(ticks, start=1)
+        ]
+    return sorted([*events, *ticks], key=lambda event: event.occurred_at)

@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 
 import rocksdict
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from kafka_broker import CONDUCTOR, Streams
 from local_processes import stop
 from streams_logs import (
@@ -22,14 +21,14 @@ from streams_logs import (
     generated_log,
     rehearsed,
     with_horizon,
+    with_ticks,
 )
 
-from conductor.core import tick_for
 from conductor.metrics.catalogue import ALLOWED_LABELS
 from schemas import Cue, Event
 from streams.cuereader import read_records, read_topic
 from streams.publish import Message, publish
-from streams.topics import bootstrap, changelog_topic, ensure_topics
+from streams.topics import changelog_topic, ensure_topics
 
 
 def _publish(streams: Streams, items: list[Message], partitions: int = 4) -> None:
@@ -83,8 +82,8 @@ def test_example_log_gives_the_rehearsal_cues(streams: Streams) -> None:
 
 
 def test_cues_follow_prints_each_new_cue_once_and_the_table_lists_them(streams: Streams) -> None:
-    cues = rehearsed(example_log())[:6]
-    first, later = cues[:5], cues[5]
+    cues = rehearsed(example_log())[:7]
+    first, later, sentinel = cues[:5], cues[5], cues[6]
     as_messages = [(cue.ensemble.encode(), cue.model_dump_json().encode()) for cue in cues]
     asyncio.run(ensure_topics(streams.broker, [streams.cues_topic], 4))
     asyncio.run(publish(streams.broker, streams.cues_topic, [*as_messages[:5], as_messages[0]]))
@@ -95,16 +94,18 @@ def test_cues_follow_prints_each_new_cue_once_and_the_table_lists_them(streams: 
     try:
         seen = [Cue.model_validate_json(lines.get(timeout=60)) for _ in first]
         assert sorted(cue.id for cue in seen) == sorted(cue.id for cue in first)
-        asyncio.run(publish(streams.broker, streams.cues_topic, [as_messages[5], as_messages[1]]))
+        # A repeat, then a new cue of the same key (so of the same partition, after it):
+        # a repeat printed again would come before the sentinel.
+        again = [as_messages[5], as_messages[1], as_messages[6]]
+        asyncio.run(publish(streams.broker, streams.cues_topic, again))
         assert Cue.model_validate_json(lines.get(timeout=60)) == later
-        time.sleep(1.0)
-        assert lines.empty(), "the repeated cue was printed again"
+        assert Cue.model_validate_json(lines.get(timeout=60)) == sentinel, "a repeat printed"
     finally:
         stop(follower)
     table = subprocess.run(
         streams.command("cues"), capture_output=True, text=True, check=True
     ).stdout
-    assert table.split()[:2] == ["6", "cues"], "eight messages, six cues: each id once"
+    assert table.split()[:2] == ["7", "cues"], "nine messages, seven cues: each id once"
     for cue in cues:
         assert cue.subject in table
 
@@ -213,7 +214,7 @@ def test_a_worker_on_rocksdict_keeps_its_tables_there_and_a_restart_continues(
     first, port = streams.start_worker(snapshot_every=20, store=store)
     try:
         _wait_until_caught_up(streams, port)
-        time.sleep(2.5)  # the idle snapshot (1 s) and the offset commit (1 s) of the tail
+        streams.wait_until_all_committed()  # so every event is in a snapshot
     finally:
         stop(first)  # SIGTERM: Faust closes its RocksDB files
     stored = _keys_in_rocksdb(state / "v1" / "tables", partitions=4)
@@ -255,17 +256,43 @@ def _keys_in_rocksdb(tables: Path, partitions: int) -> set[bytes]:
 
 def _wait_until_caught_up(streams: Streams, port: int, timeout: float = 120.0) -> None:
     """Until the worker reports all four partitions assigned and no lag on any."""
-    prefix = 'conductor_worker_consumer_lag_messages{partition="'
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            lags = {k: v for k, v in streams.metrics(port).items() if k.startswith(prefix)}
+            lags = {k: v for k, v in streams.metrics(port).items() if k.startswith(LAG)}
         except OSError:
             lags = {}
         if len(lags) == 4 and not any(lags.values()):
             return
         time.sleep(0.5)
     raise AssertionError("the worker did not catch up with the events topic")
+
+
+def test_a_worker_restarted_with_nothing_new_to_read_reports_no_lag(streams: Streams) -> None:
+    """Lag counts from the committed offset too: a worker that has read nothing itself is
+    not behind a partition whose every event its group committed."""
+    log = with_horizon(generated_log(ensembles=3, days=30))
+    _publish(streams, _messages(log))
+    first, port = streams.start_worker()
+    try:
+        _wait_until_caught_up(streams, port)
+        streams.wait_until_all_committed()
+    finally:
+        stop(first)
+    second, port = streams.start_worker()
+    try:
+        assert streams.settled_assignment([port]) == [{0, 1, 2, 3}]
+        _publish(streams, _messages(log[-1:]))  # once handled, every partition was fetched
+        _wait_until_counted(
+            streams, port, f'conductor_events_duplicate_total{{ensemble="{log[-1].ensemble}"}}', 1
+        )
+        lags = {k: v for k, v in streams.metrics(port).items() if k.startswith(LAG)}
+    finally:
+        stop(second)
+    assert len(lags) == 4 and set(lags.values()) == {0.0}, lags
+
+
+LAG = 'conductor_worker_consumer_lag_messages{partition="'
 
 
 def test_two_workers_share_the_partitions(streams: Streams) -> None:
@@ -277,7 +304,7 @@ def test_two_workers_share_the_partitions(streams: Streams) -> None:
         _publish(streams, _messages(log))
         expected = rehearsed(log)
         got = streams.wait_for_cues({cue.id for cue in expected})
-        assigned = _settled_assignment(streams, [one_port, two_port])
+        assigned = streams.settled_assignment([one_port, two_port])
         scraped_labels = [
             {pair.split("=")[0] for pair in name.partition("{")[2].rstrip("}").split(",") if pair}
             for port in (one_port, two_port)
@@ -294,34 +321,6 @@ def test_two_workers_share_the_partitions(streams: Streams) -> None:
         # not a group of people) on its consumer lag: nothing finer.
         assert labels <= ALLOWED_LABELS | {"le", "partition"}, labels
     assert {"ensemble", "section", "partition"} <= set().union(*scraped_labels)
-
-
-def _settled_assignment(
-    streams: Streams, ports: list[int], timeout: float = 60.0
-) -> list[set[int]]:
-    """The workers' events partitions once each has some and together they have all four
-    (or when the time is up). A group settles through rebalances: until a worker has
-    rejoined, it holds nothing and the other may hold everything (seen on Apache Kafka after
-    "Heartbeat failed ... because it is rebalancing": every cue there, and one sample of the
-    assignments was [set(), {0, 1, 2, 3}])."""
-    deadline = time.monotonic() + timeout
-    while True:
-        assigned = [_assigned(streams, port) for port in ports]
-        if all(assigned) and set().union(*assigned) == {0, 1, 2, 3}:
-            return assigned
-        if time.monotonic() > deadline:
-            return assigned
-        time.sleep(0.5)
-
-
-def _assigned(streams: Streams, port: int) -> set[int]:
-    """The events partitions a worker reports lag for on its /metrics: its assignment."""
-    prefix = 'conductor_worker_consumer_lag_messages{partition="'
-    return {
-        int(name[len(prefix) :].split('"')[0])
-        for name in streams.metrics(port)
-        if name.startswith(prefix)
-    }
 
 
 def test_fixed_clock_ticks_through_deadlines(streams: Streams) -> None:
@@ -358,7 +357,8 @@ def test_an_ensemble_whose_event_ids_outgrow_a_kafka_message_recovers_them_all(
     """Each applied event id is kept for deduplication, so an ensemble's state grows with
     its log; its snapshot must still fit in Kafka messages, and a new worker must get every
     id back (republished events are then duplicates, not applied twice)."""
-    log = with_horizon(_with_ticks_of_long_ids(generated_log(ensembles=1, days=30), 6_000))
+    long_id = f"tick.{'long-id-' * 22}{{}}"  # nearly the longest allowed (200 characters)
+    log = with_horizon(with_ticks(generated_log(ensembles=1, days=30), 6_000, long_id))
     ids = sum(len(event.id) for event in log)
     assert ids > KAFKA_MESSAGE_LIMIT, "the ids alone must not fit in one message"
     messages = _messages(log)
@@ -368,7 +368,7 @@ def test_an_ensemble_whose_event_ids_outgrow_a_kafka_message_recovers_them_all(
     try:
         got = streams.wait_for_cues({cue.id for cue in expected})
         _wait_until_caught_up(streams, port)
-        _wait_until_all_committed(streams)  # so the next worker reads only what follows
+        streams.wait_until_all_committed()  # so the next worker reads only what follows
     finally:
         stop(first)
     _assert_same_cues(got, expected)
@@ -390,30 +390,6 @@ def test_an_ensemble_whose_event_ids_outgrow_a_kafka_message_recovers_them_all(
     assert {cue.id for cue in streams.all_cues()} == {cue.id for cue in expected}
 
 
-def _wait_until_all_committed(streams: Streams, timeout: float = 60.0) -> None:
-    """Until the worker group's committed offsets are at the end of the events topic."""
-    deadline = time.monotonic() + timeout
-    while (left := asyncio.run(_uncommitted(streams))) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not left, f"{left} events still uncommitted"
-
-
-async def _uncommitted(streams: Streams) -> int:
-    """Messages of the events topic after the worker group's committed offsets."""
-    probe = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap(streams.broker),
-        group_id=streams.app_id,  # only to read its commits: it never joins
-        enable_auto_commit=False,
-    )
-    await probe.start()
-    try:
-        partitions = [TopicPartition(streams.events, number) for number in range(4)]
-        ends = await probe.end_offsets(partitions)
-        return sum([ends[tp] - (await probe.committed(tp) or 0) for tp in partitions])
-    finally:
-        await probe.stop()
-
-
 def _wait_until_counted(
     streams: Streams, port: int, sample: str, count: float, timeout: float = 120.0
 ) -> None:
@@ -421,23 +397,9 @@ def _wait_until_counted(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if streams.metrics(port).get(sample, 0) >= count:
+            if (counted := streams.metrics(port).get(sample, 0)) >= count:
                 return
         except OSError:
-            pass
+            counted = 0
         time.sleep(0.5)
-
-
-def _with_ticks_of_long_ids(events: list[Event], count: int) -> list[Event]:
-    """The log with `count` more `clock.tick`s spread over its span, each with an id of
-    nearly the longest allowed (200 characters)."""
-    start, end = events[0].occurred_at, events[-1].occurred_at
-    step = (end - start) / (count + 1)
-    ensemble = events[0].ensemble
-    ticks = [
-        tick_for(ensemble, start + step * number).model_copy(
-            update={"id": f"tick.{'long-id-' * 22}{number:06d}"}
-        )
-        for number in range(1, count + 1)
-    ]
-    return sorted([*events, *ticks], key=lambda event: event.occurred_at)
+    raise AssertionError(f"{sample} is {counted}, not {count}, after {timeout} s")

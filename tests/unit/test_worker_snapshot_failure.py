@@ -23,7 +23,7 @@ def test_cues_that_did_not_reach_the_broker_stop_the_worker_unacked() -> None:
         worker = ConductorApp(WorkerConfig(broker="kafka://127.0.0.1:9", web_port=6066))
         live = worker.live.add("team-0", Live(EnsembleEngine.new("team-0"), partition=0))
         events = [SourceEvent() for _ in range(3)]
-        live.pending = list(events)
+        live.pending = [worker.acks.track(0, n, event) for n, event in enumerate(events)]
         refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         refused.set_exception(ConnectionError("broker gone"))
         live.delivered = refused
