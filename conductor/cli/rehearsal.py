@@ -29,7 +29,7 @@ def rehearse(
 ) -> None:
     """Replay a recorded log against a score and print the cues that would have fired."""
     from conductor.gctune import tune_for_folding
-    from conductor.rehearsal.replay import rehearse_file
+    from conductor.rehearsal.replay import Progress, rehearse_file
     from conductor.rehearsal.shards import rehearse_in_shards
 
     loaded = load_or_exit(score)
@@ -37,9 +37,9 @@ def rehearse(
     tune_for_folding()
     if jobs == 1:
         with events.open("rb") as lines:
-            printout = rehearse_file(loaded, lines, end).printout()
+            printout = rehearse_file(loaded, lines, end, Progress(sys.stderr)).printout()
     else:
-        printout = rehearse_in_shards(loaded, events, end, jobs)
+        printout = rehearse_in_shards(loaded, events, end, jobs, progress=True)
     printout.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
     raise typer.Exit(1 if printout.rejected else 0)
 

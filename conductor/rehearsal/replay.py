@@ -1,5 +1,6 @@
 """`conductor rehearse`: a recorded log through the core, reported as a table or JSON Lines."""
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,22 +96,48 @@ class RehearsalReport:
         )
 
 
-def rehearse_file(score: Score, lines: Iterable[bytes], until: datetime | None) -> RehearsalReport:
+class Progress:
+    """Says on `out`, every `every` seconds, how far a long replay has come (a log of
+    millions of events takes minutes, and a silent command looks hung)."""
+
+    LINES_BETWEEN_LOOKS = 10_000
+    """Lines folded between two looks at the clock (a look costs more than a line)."""
+
+    def __init__(self, out: TextIO, label: str = "rehearse", every: float = 5.0) -> None:
+        self.out = out
+        self.label = label
+        self.every = every
+        self._last = time.monotonic()
+
+    def update(self, lines: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            print(f"{self.label}: {lines:,} lines folded", file=self.out, flush=True)
+
+
+def rehearse_file(
+    score: Score, lines: Iterable[bytes], until: datetime | None, progress: Progress | None = None
+) -> RehearsalReport:
     """Replay a JSONL log in this process; invalid lines and rejected events are reported,
     never fatal."""
     rehearsal = Rehearsal(score)
-    problems = fold_log(rehearsal, read_events(lines))
+    problems = fold_log(rehearsal, read_events(lines), progress)
     cues = rehearsal.finish(until)
     return RehearsalReport(score, rehearsal, cues, [problem for _, problem in problems])
 
 
 def fold_log(
-    rehearsal: Rehearsal, events: Iterable[tuple[int, Event | BadLine]]
+    rehearsal: Rehearsal,
+    events: Iterable[tuple[int, Event | BadLine]],
+    progress: Progress | None = None,
 ) -> list[tuple[int, str]]:
     """Feed numbered events in log order; the problems (bad lines, rejected events) come
     back with their line numbers."""
     problems: list[tuple[int, str]] = []
     for number, item in events:
+        if progress is not None and number % Progress.LINES_BETWEEN_LOOKS == 0:
+            progress.update(number)
         if isinstance(item, BadLine):
             problems.append((number, str(item)))
             continue

@@ -10,6 +10,7 @@ gives, byte for byte.
 
 import heapq
 import multiprocessing
+import sys
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,14 @@ from typing import Any
 
 from conductor.errors import ConductorError
 from conductor.io.eventlog import read_events
-from conductor.rehearsal.replay import Printout, Rehearsal, fold_log, score_figures, summary
+from conductor.rehearsal.replay import (
+    Printout,
+    Progress,
+    Rehearsal,
+    fold_log,
+    score_figures,
+    summary,
+)
 from conductor.shards import line_shard, shard_of
 from schemas import Score
 
@@ -44,15 +52,20 @@ class ShardFailed(ConductorError):
     """A rehearsal process raised or died; the message carries its traceback."""
 
 
-def rehearse_in_shards(score: Score, path: Path, until: datetime | None, jobs: int) -> Printout:
-    """Rehearse the JSONL log at `path` in `jobs` forked processes."""
+def rehearse_in_shards(
+    score: Score, path: Path, until: datetime | None, jobs: int, progress: bool = False
+) -> Printout:
+    """Rehearse the JSONL log at `path` in `jobs` forked processes (each saying how far it
+    has come on stderr, with `progress`)."""
     context = multiprocessing.get_context("fork")
     connections: list[Connection] = []
     workers = []
     for shard in range(jobs):
         ours, theirs = context.Pipe()
         worker = context.Process(
-            target=_rehearse_shard, args=(score, path, shard, jobs, theirs), daemon=True
+            target=_rehearse_shard,
+            args=(score, path, shard, jobs, theirs, progress),
+            daemon=True,
         )
         worker.start()
         theirs.close()
@@ -89,14 +102,18 @@ def _receive(connection: Connection, shard: int) -> Any:
     return message
 
 
-def _rehearse_shard(score: Score, path: Path, shard: int, shards: int, parent: Connection) -> None:
+def _rehearse_shard(
+    score: Score, path: Path, shard: int, shards: int, parent: Connection, progress: bool
+) -> None:
     """One process: fold this shard's lines, report the newest time, tick to the common end."""
+    label = f"rehearse (process {shard + 1} of {shards})"
+    reporter = Progress(sys.stderr, label) if progress else None
     try:
         owns_score = shard_of(score.ensemble, shards) == shard
         rehearsal = Rehearsal(score if owns_score else None)
         with path.open("rb") as lines:
             mine = read_events(lines, keep=lambda raw: line_shard(raw, shards) == shard)
-            problems = fold_log(rehearsal, mine)
+            problems = fold_log(rehearsal, mine, reporter)
         parent.send(rehearsal.latest)
         cues = rehearsal.finish(parent.recv())
         parent.send(
