@@ -45,6 +45,11 @@ class ToEnsemble(_Model):
 Recipient = ToRole | ToSection | ToEnsemble
 
 
+def _unset(flag: bool) -> bool:
+    """A flag left false is left out of the JSON: a live cue's bytes carry no flag at all."""
+    return not flag
+
+
 class Cue(_Model):
     id: Id = Field(description="derived from ensemble, kind, subject, recipient and window")
     kind: CueKind
@@ -56,3 +61,14 @@ class Cue(_Model):
     severity: Severity
     reason: str
     caused_by: Annotated[list[Id], Field(min_length=1)]
+    rehearsal: bool = Field(
+        False,
+        exclude_if=_unset,
+        description="true: from a simulated rehearsal run, never delivered to anyone",
+    )
+    pilot: bool = Field(
+        False,
+        exclude_if=_unset,
+        description="true: from a pilot score folded in shadow beside the live one; recorded, "
+        "never delivered",
+    )

@@ -3,10 +3,11 @@
 
 Each of the trials replays days drawn at random from every section's recent history: the
 days of the last four weeks (stretched back to its latest day of finished work) on which
-the section had a milestone it could work on. A day when all its milestones waited on
-others' says nothing of its pace, and counting it would make every forecast after a wait
-too slow. One draw per trial and day picks the same place in every section's history, so
-the sections' good and bad days stay together.
+the section had at least a full WIP of work it could do. A day when its milestones waited
+on others', or when it was finishing the last of its open work, says nothing of its pace,
+and counting it would make every forecast after a wait too slow (the trials meet their own
+waits). One draw per trial and day picks the same place in every section's history, so the
+sections' good and bad days stay together.
 
 Within a trial, a section spends each day's throughput on its milestones in the plan's work
 order (`Plan.work_order`: dependencies first, then the earliest due): all of it on the first
@@ -94,7 +95,11 @@ class Trials:
         rng = np.random.Generator(np.random.PCG64(_seed(state.ensemble, state.now)))
         draws = rng.integers(0, 1 << 32, size=(days, TRIALS), dtype=np.uint64)
         histories = {section: _history(state, plan, section, today) for section in sections}
-        free = {section: _capacity(history, draws) for section, history in histories.items()}
+        first = plan.score.starts.toordinal() + today
+        free = {
+            section: _capacity(history, draws, first - today, first)
+            for section, history in histories.items()
+        }
         trials = np.arange(TRIALS)
         spent = np.empty((days + 1, TRIALS), dtype=np.float64)
         for milestone_id in open_milestones:
@@ -106,7 +111,7 @@ class Trials:
                     ready = np.maximum(ready, found)
             work = remaining(state, plan, milestone_id)
             if any(dependency in self.stalled for dependency in milestone.depends_on) or (
-                work and not any(histories[milestone.section])
+                work and not any(done for _, done in histories[milestone.section])
             ):
                 self.stalled.add(milestone_id)
             if work == 0:
@@ -131,37 +136,73 @@ class Trials:
         return self.share_done(targets, (by - self.state.now) // DAY)
 
 
-def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list[float]:
-    """The section's finished work per day on the days it had a milestone to work on: the
-    last four weeks, stretched back to its latest day of finished work."""
+def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list[tuple[int, float]]:
+    """The section's finished work per day on the days it had at least a full WIP of work it
+    could do, as (day index, items): the last four weeks, stretched back to its latest day
+    of finished work.
+
+    A day it waited on others' milestones, or ran out of open work, says nothing of its pace;
+    the trials meet their own waits and ends of work. Without such days, the days it had
+    any open work count."""
     per_day = state.daily_done.get(section, {})
     latest = max((day for day, done in per_day.items() if done and day < today), default=today)
     first = max(0, min(today - HISTORY_DAYS, latest))
-    workable: set[int] = {day for day, done in per_day.items() if done and first <= day < today}
+    opens: list[tuple[int, int]] = []
+    """(the first day a milestone could be worked, its estimate)"""
     for milestone in plan.in_section.get(section, ()):
-        start = first
+        start: int | None = 0
         for dependency in milestone.depends_on:
             reached = state.reached.get(dependency)
             if reached is None:
-                start = today
+                start = None
                 break
-            start = max(start, plan.day_index(reached) + 1)
-        reached = state.reached.get(milestone.id)
-        end = today if reached is None else min(today, plan.day_index(reached) + 1)
-        workable.update(range(start, end))
-    return [float(per_day.get(day, 0)) for day in sorted(workable)]
+            start = max(start or 0, plan.day_index(reached) + 1)
+        if start is not None:
+            opens.append((start, milestone.estimate))
+    full = plan.wip_limit.get(section) or max(per_day.values(), default=1)
+    finished = sum(done for day, done in per_day.items() if day < first)
+    days: list[tuple[int, float]] = []
+    some: list[tuple[int, float]] = []
+    for day in range(first, today):
+        open_work = sum(estimate for start, estimate in opens if start <= day) - finished
+        done = per_day.get(day, 0)
+        if open_work >= full:
+            days.append((day, float(done)))
+        if open_work > 0 or done:
+            some.append((day, float(done)))
+        finished += done
+    return days or some
 
 
-def _capacity(history: list[float], draws: NDArray[np.uint64]) -> NDArray[np.float64]:
-    """Cumulative throughput per (day, trial), day 0 a row of zeros: the draw picks the same
-    relative place in every section's history. (Floats, which count exactly here.)"""
+def _capacity(
+    history: list[tuple[int, float]], draws: NDArray[np.uint64], day_zero: int, today: int
+) -> NDArray[np.float64]:
+    """Cumulative throughput per (day, trial), day 0 a row of zeros. A day is drawn from the
+    history's days of the same weekday when it holds at least two of them (a team's week
+    has its rhythm: the days after a Monday boundary are working days), else from all of
+    it; the draw picks the same relative place in every section's history. (Floats, which
+    count exactly here.) A day index d is the calendar day with ordinal `day_zero + d`;
+    `today` is today's ordinal."""
     days, trials = draws.shape
     free = np.zeros((days + 1, trials), dtype=np.float64)
     if not history:
         return free
-    known = np.asarray(history, dtype=np.float64)
-    picked = (draws * np.uint64(len(history))) >> np.uint64(32)
-    np.cumsum(known[picked], axis=0, out=free[1:])
+    by_weekday: list[list[float]] = [[] for _ in range(7)]
+    for day, done in history:
+        by_weekday[(day_zero + day) % 7].append(done)
+    pooled = [done for _, done in history]
+    values = np.asarray([v for found in by_weekday for v in found] + pooled, dtype=np.float64)
+    offsets, counts = [], []
+    position = 0
+    for found in by_weekday:
+        offsets.append(position if len(found) >= 2 else len(values) - len(pooled))
+        counts.append(len(found) if len(found) >= 2 else len(pooled))
+        position += len(found)
+    rows = (today + np.arange(days)) % 7
+    offset = np.asarray(offsets, dtype=np.uint64)[rows][:, None]
+    count = np.asarray(counts, dtype=np.uint64)[rows][:, None]
+    picked = offset + ((draws * count) >> np.uint64(32))
+    np.cumsum(values[picked], axis=0, out=free[1:])
     return free
 
 
