@@ -239,10 +239,8 @@ class Team:
         for task in mine:
             if task in self.blocked:
                 lifts = self.blocked[task]
-                if (
-                    (lifts is None
-                    and rng.random() < model.unblock_chance)
-                    or (lifts is not None and lifts <= day)
+                if (lifts is None and rng.random() < model.unblock_chance) or (
+                    lifts is not None and lifts <= day
                 ):
                     del self.blocked[task]
                     events.append((self._at(day, 9), "task.unblocked", {"task": task}))
