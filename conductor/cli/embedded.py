@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 def run(
     score: Annotated[Path | None, typer.Option(help="score to publish if it changed")] = None,
+    pilot: Annotated[
+        Path | None,
+        typer.Option(help="a second score folded in shadow: cues recorded, never delivered"),
+    ] = None,
     db: Annotated[Path | None, typer.Option(help="the SQLite log [conductor.db]")] = None,
     host: Annotated[str | None, typer.Option(help="[127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="[8000]")] = None,
@@ -46,6 +50,7 @@ def run(
 
     flags: dict[str, object] = {
         "score": score,
+        "pilot": pilot,
         "db": db,
         "host": host,
         "port": port,

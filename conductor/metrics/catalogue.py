@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 ALLOWED_LABELS = frozenset(
-    {"ensemble", "section", "role", "milestone", "cadence", "commitment", "kind"}
+    {"ensemble", "section", "role", "milestone", "cadence", "commitment", "kind", "pilot"}
 )
-"""The only label names a Conductor metric may carry (histograms add Prometheus' own `le`)."""
+"""The only label names a Conductor metric may carry (histograms add Prometheus' own `le`).
+`pilot` ("true"/"false") tells the cues of a pilot score folded in shadow (`conductor run
+--pilot`, never delivered) from the live ones: the same cue can come from both, and a team
+compares them; it names a score's role in the runtime, nothing finer."""
 
 WHOLE = ""
 """The `section`/`role` value for figures of the ensemble as a whole (also small sections')."""
@@ -95,8 +98,9 @@ CUES = Spec(
     "conductor_cues_total",
     Type.COUNTER,
     "Cues emitted, by kind and recipient: a role (with its section), a section, or the "
-    "ensemble as a whole (section and role empty). Small sections count as the ensemble.",
-    ("ensemble", "kind", "section", "role"),
+    "ensemble as a whole (section and role empty). Small sections count as the ensemble. "
+    'pilot="true": cues of the pilot score folded in shadow, recorded and never delivered.',
+    ("ensemble", "kind", "section", "role", "pilot"),
 )
 EVENTS_ACCEPTED = Spec(
     "conductor_events_accepted_total", Type.COUNTER, "Events accepted into the log.", ENSEMBLE

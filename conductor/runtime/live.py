@@ -9,7 +9,7 @@ a batch's `committed` future resolves once they are in the log.
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,12 +28,13 @@ from conductor.io.statejson import dumps as state_json
 from conductor.metrics.catalogue import WHOLE
 from conductor.metrics.registry import Metrics
 from conductor.runtime.deadlines import DeadlineIndex
+from conductor.runtime.pilot import Pilot
 from conductor.runtime.store import Entry, Rows, Store
 from conductor.runtime.writer import InlineWriter, LogWriter
 from conductor.session.clock import Clock, now_of
 from conductor.session.ensembles import Session
 from conductor.session.ticks import due_tick
-from schemas import Score
+from schemas import Cue, Score
 from schemas.events import Event, ScoreData, ScoreRevised
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class LiveRuntime:
         snapshot_every: int = 100_000,
         min_group_size: int = 3,
         writer: LogWriter | None = None,
+        pilot: Score | None = None,
     ) -> None:
         self.store = store
         """Read by the runtime (recovery, cues, the outbox); written only through `writer`."""
@@ -111,6 +113,11 @@ class LiveRuntime:
         self._snapshot_at = 0
         self._pending: list[Entry] = []
         self._deadlines = DeadlineIndex()
+        self.pilot_score = pilot
+        self.pilot: Pilot | None = None
+        """The pilot score in shadow (`conductor.runtime.pilot`), when one is given."""
+        self._pilot_seq = 0
+        self._pilot_ticks: list[Cue] = []
 
     # -- start ---------------------------------------------------------------------------
 
@@ -121,6 +128,8 @@ class LiveRuntime:
         self.newest = None
         self._pending = []
         self._cue_seq = self.store.last_seq()
+        self._pilot_seq = self.store.last_seq(pilot=True)
+        self._pilot_ticks = []
         snapshot = self.store.latest_snapshot()
         if snapshot is not None:
             try:
@@ -142,6 +151,9 @@ class LiveRuntime:
             replayed += 1
         engines = self.session.engines.items()
         self._deadlines = DeadlineIndex((name, e.next_deadline()) for name, e in engines)
+        if self.pilot_score is not None:
+            self.pilot = Pilot(self.pilot_score, self.metrics)
+            self.pilot.replay(_parsed(self.store.events_after(0)))
         self.metrics.log_offset.set(self.offset)
         return replayed
 
@@ -182,6 +194,8 @@ class LiveRuntime:
     def tick(self) -> int:
         """Append the `clock.tick`s due now (`conductor.session.ticks`)."""
         ticks = self._tick_due()
+        if self.pilot is not None:
+            self._pilot_ticks += self.pilot.tick(self.clock)
         self._flush()  # a failed write is the writer's callback's to handle
         return ticks
 
@@ -274,17 +288,20 @@ class LiveRuntime:
     # -- appending -----------------------------------------------------------------------
 
     def _entry(self, event: Event, body: bytes, outcome: Outcome) -> Entry:
-        return Entry(event.id, event.ensemble, body, outcome.cues)
+        shadow = self.pilot.fold(event) if self.pilot is not None else []
+        return Entry(event.id, event.ensemble, body, outcome.cues, shadow)
 
     def _flush(self) -> "Future[Any] | None":
         """Hand the pending entries, if any, to the writer: one transaction for a batch and
         its ticks. Returns the commit to wait for."""
-        if not self._pending:
+        if not self._pending and not self._pilot_ticks:
             return None
         entries, self._pending = self._pending, []
-        rows = Rows.of(entries, self.offset, self._cue_seq)
+        pilot_ticks, self._pilot_ticks = self._pilot_ticks, []
+        rows = Rows.of(entries, self.offset, self._cue_seq, self._pilot_seq, pilot_ticks)
         self.offset += len(rows.events)
         self._cue_seq += len(rows.cues)
+        self._pilot_seq += len(rows.pilot_cues)
         committed = self.writer.submit("write", rows, self.sinks, time.time())
         generation = self._generation
         committed.add_done_callback(lambda done: self._written(done, generation))
@@ -341,6 +358,13 @@ class LiveRuntime:
         self.session.publish_figures(self.metrics)
         for sink in self.sinks:
             self.metrics.delivery_pending.labels(sink).set(self.store.pending_count(sink))
+
+
+def _parsed(entries: Iterable[tuple[int, bytes]]) -> Iterator[Event]:
+    for _, body in entries:
+        event = parse_event(body)
+        if not isinstance(event, list):
+            yield event
 
 
 def _log_if_failed(done: "Future[Any]") -> None:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from conductor.gctune import tune_for_folding
+from conductor.io.scorefile import load_score
 from conductor.metrics.registry import build_metrics
 from conductor.runtime.api import Background, create_app
 from conductor.runtime.delivery import Courier, JsonlSink, Sink, StdoutSink, WebhookSink
@@ -49,6 +50,7 @@ def build(
     metrics = build_metrics(CollectorRegistry())
     sinks = sinks_of(settings)
     writer = WriterProcess(settings.db, settings.synchronous_full)
+    pilot = load_score(settings.pilot) if settings.pilot is not None else None
     runtime = LiveRuntime(
         store,
         metrics,
@@ -57,6 +59,7 @@ def build(
         settings.snapshot_every,
         settings.min_group_size,
         writer,
+        pilot,
     )
     runtime.recover()
     if score is not None:

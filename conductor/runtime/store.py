@@ -38,6 +38,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     PRIMARY KEY (sink, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sink, seq) WHERE delivered IS NULL;
+CREATE TABLE IF NOT EXISTS pilot_cues (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    role TEXT,
+    body BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
 
@@ -55,6 +63,8 @@ class Entry:
     ensemble: str
     body: bytes
     cues: list[Cue] = field(default_factory=list)
+    pilot_cues: list[Cue] = field(default_factory=list)
+    """What the pilot score folded in shadow cued for it (recorded apart, never delivered)."""
 
 
 @dataclass
@@ -65,21 +75,42 @@ class Rows:
     """(pos, id, ensemble, body)"""
     cues: list[tuple[int, str, int, str, str | None, bytes]]
     """(seq, id, pos, kind, role, body)"""
+    pilot_cues: list[tuple[int, str, int, str, str | None, bytes]] = field(default_factory=list)
+    """The same, numbered in their own sequence, in their own table (no outbox rows)."""
 
     @classmethod
-    def of(cls, entries: Sequence[Entry], after_pos: int, after_seq: int) -> "Rows":
-        """Number `entries` from the offset and cue sequence number after the given ones."""
+    def of(
+        cls,
+        entries: Sequence[Entry],
+        after_pos: int,
+        after_seq: int,
+        after_pilot_seq: int = 0,
+        pilot_ticks: Sequence[Cue] = (),
+    ) -> "Rows":
+        """Number `entries` from the offset and cue sequence numbers after the given ones;
+        `pilot_ticks`: the pilot's cues of its own deadlines, at the newest offset."""
         events: list[tuple[int, str, str, bytes]] = []
         cues: list[tuple[int, str, int, str, str | None, bytes]] = []
-        pos, seq = after_pos, after_seq
+        pilot: list[tuple[int, str, int, str, str | None, bytes]] = []
+        pos, seq, pilot_seq = after_pos, after_seq, after_pilot_seq
         for entry in entries:
             pos += 1
             events.append((pos, entry.id, entry.ensemble, entry.body))
             for cue in entry.cues:
                 seq += 1
-                role = cue.to.role if isinstance(cue.to, ToRole) else None
-                cues.append((seq, cue.id, pos, cue.kind.value, role, model_json(cue)))
-        return cls(events, cues)
+                cues.append(_cue_row(seq, pos, cue))
+            for cue in entry.pilot_cues:
+                pilot_seq += 1
+                pilot.append(_cue_row(pilot_seq, pos, cue))
+        for cue in pilot_ticks:
+            pilot_seq += 1
+            pilot.append(_cue_row(pilot_seq, pos, cue))
+        return cls(events, cues, pilot)
+
+
+def _cue_row(seq: int, pos: int, cue: Cue) -> tuple[int, str, int, str, str | None, bytes]:
+    role = cue.to.role if isinstance(cue.to, ToRole) else None
+    return (seq, cue.id, pos, cue.kind.value, role, model_json(cue))
 
 
 @dataclass(frozen=True)
@@ -105,8 +136,9 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def last_seq(self) -> int:
-        row = self._db.execute("SELECT max(seq) FROM cues").fetchone()
+    def last_seq(self, pilot: bool = False) -> int:
+        table = "pilot_cues" if pilot else "cues"
+        row = self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()
         return int(row[0] or 0)
 
     def write(self, rows: Rows, sinks: Sequence[str], now: float) -> None:
@@ -118,6 +150,8 @@ class Store:
             db.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows.events)
             db.executemany("INSERT INTO cues VALUES (?, ?, ?, ?, ?, ?)", rows.cues)
             db.executemany("INSERT INTO outbox (sink, seq, created) VALUES (?, ?, ?)", outbox)
+            if rows.pilot_cues:
+                db.executemany("INSERT INTO pilot_cues VALUES (?, ?, ?, ?, ?, ?)", rows.pilot_cues)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -142,9 +176,11 @@ class Store:
         return None if found is None else (int(found[0]), bytes(found[1]))
 
     def cues(
-        self, since: int, kind: str | None, role: str | None, limit: int
+        self, since: int, kind: str | None, role: str | None, limit: int, pilot: bool = False
     ) -> list[tuple[int, bytes]]:
-        query = "SELECT seq, body FROM cues WHERE seq > ?"
+        """Live cues, or with `pilot` the pilot score's (their own table and sequence)."""
+        table = "pilot_cues" if pilot else "cues"
+        query = f"SELECT seq, body FROM {table} WHERE seq > ?"
         args: list[object] = [since]
         if kind is not None:
             query += " AND kind = ?"
