@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean prometheus compiled kafka kafka-jars
+.PHONY: run test lint bench clean prometheus chromium compiled kafka kafka-jars
 DEMO_DB := .demo/conductor.db
 COMPILED := build/compiled
 SOURCES := $(shell find conductor schemas streams -name '*.py') setup.py pyproject.toml
@@ -22,6 +22,11 @@ run: $(STAMP)
 # A real Prometheus for the integration tests (Debian package; the tests start their own).
 prometheus:
 	command -v prometheus >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
+
+# A real headless browser for the rehearsal report's test (Debian package; a tool's own
+# browser download cannot work here).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 # Apache Kafka (single node, KRaft) on 127.0.0.1:9092 with its storage in .kafka/, in the
 # foreground until Ctrl-C: for `conductor worker|publish|cues --broker kafka://127.0.0.1:9092`.
@@ -48,7 +53,7 @@ $(COMPILED)/.built: $(STAMP) $(SOURCES)
 compiled: $(COMPILED)/.built
 
 # Everything on the sources, then the core's tests again on the compiled core.
-test: lint prometheus compiled kafka-jars
+test: lint prometheus chromium compiled kafka-jars
 	$(BIN)/pytest
 	CONDUCTOR_CORE_BUILD=compiled PYTHONPATH=$(COMPILED) $(BIN)/pytest tests/unit tests/property
 
@@ -59,6 +64,7 @@ bench: compiled kafka-jars
 	$(ON_COMPILED) bench.core
 	$(ON_COMPILED) bench.ingest
 	$(ON_COMPILED) bench.streams
+	$(ON_COMPILED) bench.rehearse
 
 clean:
 	rm -rf $(VENV) build *.egg-info
