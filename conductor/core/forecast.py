@@ -3,7 +3,7 @@
 
 Each of the trials replays days drawn at random from every section's recent history: the
 days of the last four weeks (stretched back to its latest day of finished work) on which
-the section had at least a full WIP of work it could do. A day when its milestones waited
+the section had at least as much open work as it ever finished in a day. A day when its milestones waited
 on others', or when it was finishing the last of its open work, says nothing of its pace,
 and counting it would make every forecast after a wait too slow (the trials meet their own
 waits). One draw per trial and day picks the same place in every section's history, so the
@@ -137,8 +137,8 @@ class Trials:
 
 
 def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list[tuple[int, float]]:
-    """The section's finished work per day on the days it had at least a full WIP of work it
-    could do, as (day index, items): the last four weeks, stretched back to its latest day
+    """The section's finished work per day on the days it had at least as much work it could
+    do as it ever finished in a day, as (day index, items): the last four weeks, stretched back to its latest day
     of finished work.
 
     A day it waited on others' milestones, or ran out of open work, says nothing of its pace;
@@ -159,7 +159,10 @@ def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list
             start = max(start or 0, plan.day_index(reached) + 1)
         if start is not None:
             opens.append((start, milestone.estimate))
-    full = plan.wip_limit.get(section) or max(per_day.values(), default=1)
+    most = max((done for day, done in per_day.items() if first <= day < today), default=1)
+    full = max(1, min(most, plan.wip_limit.get(section, most)))
+    """Open work a day needs not to have held the section back: the most it finished in a
+    day (at most its WIP limit)."""
     finished = sum(done for day, done in per_day.items() if day < first)
     days: list[tuple[int, float]] = []
     some: list[tuple[int, float]] = []

@@ -92,7 +92,9 @@ async def _drive(port: int, page: Path) -> PageLook:
                 "complete: i.complete, width: i.naturalWidth, height: i.naturalHeight})))",
                 returnByValue=True,
             )
-            shot = await cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+            shot = await cdp.call(
+                "Page.captureScreenshot", format="png", captureBeyondViewport=True
+            )
             return PageLook(
                 json.loads(found["result"]["value"]), cdp.console, base64.b64decode(shot["data"])
             )
