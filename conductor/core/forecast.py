@@ -3,8 +3,8 @@
 
 Each of the trials replays days drawn at random from every section's recent history: the
 days of the last four weeks (stretched back to its latest day of finished work) on which
-the section had at least as much open work as it ever finished in a day. A day when its milestones waited
-on others', or when it was finishing the last of its open work, says nothing of its pace,
+the section had at least as much open work as it ever finished in a day. A day when its
+milestones waited on others', or it finished the last of its open work, says nothing of its pace,
 and counting it would make every forecast after a wait too slow (the trials meet their own
 waits). One draw per trial and day picks the same place in every section's history, so the
 sections' good and bad days stay together.
@@ -138,8 +138,8 @@ class Trials:
 
 def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list[tuple[int, float]]:
     """The section's finished work per day on the days it had at least as much work it could
-    do as it ever finished in a day, as (day index, items): the last four weeks, stretched back to its latest day
-    of finished work.
+    do as it ever finished in a day, as (day index, items): the last four weeks, stretched
+    back to its latest day of finished work.
 
     A day it waited on others' milestones, or ran out of open work, says nothing of its pace;
     the trials meet their own waits and ends of work. Without such days, the days it had

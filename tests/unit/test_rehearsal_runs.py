@@ -77,12 +77,12 @@ def test_a_log_is_continued_from_where_it_stands_with_the_model_fitted_to_it() -
 def test_a_log_of_another_ensemble_or_that_does_not_fit_the_score_is_refused() -> None:
     other = [line.replace(b'"ensemble":"harbor"', b'"ensemble":"elsewhere"') for line in LOG]
     with pytest.raises(
-        RehearsalError, match="no event of the score's ensemble 'harbor'.*'elsewhere'"
+        RehearsalError, match=r"no event of the score's ensemble 'harbor'.*'elsewhere'"
     ):
         setup_from_log(SCORE, other, 1, None)
     ghost = [*LOG, LOG[-1].replace(b'"milestone":"acceptance"', b'"milestone":"ghost"').replace(
         b'"id":"harbor-0000281"', b'"id":"ghost-1"')]  # fmt: skip
-    with pytest.raises(RehearsalError, match="1 events do not fit the score: line 282.*ghost"):
+    with pytest.raises(RehearsalError, match=r"1 events do not fit the score: line 282.*ghost"):
         setup_from_log(SCORE, ghost, 1, None)
 
 
