@@ -101,7 +101,7 @@ class Trials:
             for section, history in histories.items()
         }
         trials = np.arange(TRIALS)
-        spent = np.empty((days + 1, TRIALS), dtype=np.float64)
+        spent = np.empty((days + 1, TRIALS), dtype=np.int32)
         for milestone_id in open_milestones:
             milestone = plan.milestones[milestone_id]
             ready = np.zeros(TRIALS, dtype=np.int64)  # the day its last dependency is done
@@ -122,9 +122,10 @@ class Trials:
             capacity = free[milestone.section][first:]
             used = spent[: capacity.shape[0]]
             np.subtract(capacity, capacity[np.minimum(ready, days) - first, trials], out=used)
-            np.clip(used, 0.0, float(work), out=used)
+            np.clip(used, 0, work, out=used)
             capacity -= used
-            done_days = np.count_nonzero(used >= work, axis=0)
+            # (a sum, not count_nonzero: along an axis that is five times slower)
+            done_days = (used >= work).sum(axis=0)
             self.finish[milestone_id] = np.where(done_days > 0, days + 1 - done_days, NEVER)
 
     def probability(self, targets: tuple[str, ...], by: int) -> float:
@@ -179,22 +180,22 @@ def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list
 
 def _capacity(
     history: list[tuple[int, float]], draws: NDArray[np.uint64], day_zero: int, today: int
-) -> NDArray[np.float64]:
+) -> NDArray[np.int32]:
     """Cumulative throughput per (day, trial), day 0 a row of zeros. A day is drawn from the
     history's days of the same weekday when it holds at least two of them (a team's week
     has its rhythm: the days after a Monday boundary are working days), else from all of
-    it; the draw picks the same relative place in every section's history. (Floats, which
-    count exactly here.) A day index d is the calendar day with ordinal `day_zero + d`;
-    `today` is today's ordinal."""
+    it; the draw picks the same relative place in every section's history. (32-bit integers:
+    half the memory of 64-bit ones, and every count fits.) A day index d is the calendar
+    day with ordinal `day_zero + d`; `today` is today's ordinal."""
     days, trials = draws.shape
-    free = np.zeros((days + 1, trials), dtype=np.float64)
+    free = np.zeros((days + 1, trials), dtype=np.int32)
     if not history:
         return free
     by_weekday: list[list[float]] = [[] for _ in range(7)]
     for day, done in history:
         by_weekday[(day_zero + day) % 7].append(done)
     pooled = [done for _, done in history]
-    values = np.asarray([v for found in by_weekday for v in found] + pooled, dtype=np.float64)
+    values = np.asarray([v for found in by_weekday for v in found] + pooled, dtype=np.int32)
     offsets, counts = [], []
     position = 0
     for found in by_weekday:

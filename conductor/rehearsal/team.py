@@ -170,7 +170,14 @@ class Team:
         self.started = dict(start.done)
         for milestone in start.tasks.values():
             self.started[milestone] = self.started.get(milestone, 0) + 1
-        self.tasks = dict(start.tasks)
+        self.tasks: dict[str, dict[str, str]] = {section: {} for section in plan.sections}
+        """Per section, its tasks in progress -> their milestone."""
+        for task, milestone in start.tasks.items():
+            self.tasks[plan.milestones[milestone].section][task] = milestone
+        self.work_order = {
+            section: [m for m in plan.work_order if plan.milestones[m].section == section]
+            for section in plan.sections
+        }
         self.blocked: dict[str, date | None] = dict.fromkeys(start.blocked)
         """Blocked task -> the day its blocker lifts (None: drawn day by day)."""
         self.decisions = sorted(start.decisions)
@@ -231,10 +238,8 @@ class Team:
     def _work(self, section: str, day: date) -> list[Raw]:
         rng, model = self.rng, self.model
         events: list[Raw] = []
-        mine = sorted(
-            (task for task, m in self.tasks.items() if self.plan.milestones[m].section == section),
-            key=lambda task: (self.priority[self.tasks[task]], task),
-        )
+        tasks = self.tasks[section]
+        mine = sorted(tasks, key=lambda task: (self.priority[tasks[task]], task))
         working = []
         for task in mine:
             if task in self.blocked:
@@ -252,7 +257,7 @@ class Team:
                 continue
             working.append(task)
         for task in working[: self._throughput(section)]:
-            milestone = self.tasks.pop(task)
+            milestone = tasks.pop(task)
             at = self._at(day, 13)
             events.append((at, "task.completed", {"task": task, "milestone": milestone}))
             self.done[milestone] = self.done.get(milestone, 0) + 1
@@ -279,18 +284,21 @@ class Team:
     def _start_tasks(self, section: str, day: date) -> list[Raw]:
         limit = self.limits[section]
         target = limit + 1 if self.rng.random() < self.model.overload_chance else limit
-        wip = sum(1 for m in self.tasks.values() if self.plan.milestones[m].section == section)
+        tasks = self.tasks[section]
+        wip = len(tasks)
         events: list[Raw] = []
-        for milestone_id in self.plan.work_order:
+        for milestone_id in self.work_order[section]:
+            if wip >= target:
+                break
             milestone = self.plan.milestones[milestone_id]
-            if milestone.section != section or milestone_id in self.reached:
+            if milestone_id in self.reached:
                 continue
             if not all(self.reached_on.get(d, day) < day for d in milestone.depends_on):
                 continue
             while wip < target and self.started.get(milestone_id, 0) < milestone.estimate:
                 self.started[milestone_id] = self.started.get(milestone_id, 0) + 1
                 task = f"{milestone_id}.r{self.started[milestone_id]}"
-                self.tasks[task] = milestone_id
+                tasks[task] = milestone_id
                 wip += 1
                 data = {"task": task, "milestone": milestone_id}
                 events.append((self._at(day, 9), "task.started", data))
