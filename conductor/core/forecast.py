@@ -1,13 +1,16 @@
 """Monte Carlo forecasts from the log's own throughput, dependencies respected (the
 `breakdown` rule, the figures, rehearsal's back-test).
 
-Each of the trials replays days drawn at random from every section's recent history: the
-days of the last four weeks (stretched back to its latest day of finished work) on which
-the section had at least as much open work as it ever finished in a day. A day when its
-milestones waited on others', or it finished the last of its open work, says nothing of its pace,
-and counting it would make every forecast after a wait too slow (the trials meet their own
-waits). One draw per trial and day picks the same place in every section's history, so the
-sections' good and bad days stay together.
+Each of the trials replays days drawn at random from every section's recent history: its
+last four weeks' worth of days (looked for within sixteen) on which it had at least as much
+open work as it ever finished in a day. A day when its milestones waited on others', or it
+finished the last of its open work, says nothing of its pace, and counting it would make
+every forecast after a wait too slow (the trials meet their own waits). The team's days off
+(weekdays on which no section finished anything in four weeks) add nothing; any other day
+is drawn from the section's working days, one draw per trial and day picking the same
+place in every section's history, so the sections' good and bad days stay together. Each
+trial first resamples that history (a bootstrap), so the trials carry the uncertainty of
+the pace a few weeks show as well as its spread.
 
 Within a trial, a section spends each day's throughput on its milestones in the plan's work
 order (`Plan.work_order`: dependencies first, then the earliest due): all of it on the first
@@ -34,6 +37,9 @@ from conductor.core.state import EnsembleState
 
 TRIALS = 200
 HISTORY_DAYS = 28
+LOOKBACK_DAYS = 112
+"""How far back a section's history is looked for: its last four weeks of work within the
+last sixteen."""
 HORIZON_DAYS = 730
 """Forecast dates further than two years out are reported as none."""
 FIRST_SPAN = 128
@@ -96,8 +102,10 @@ class Trials:
         draws = rng.integers(0, 1 << 32, size=(days, TRIALS), dtype=np.uint64)
         histories = {section: _history(state, plan, section, today) for section in sections}
         first = plan.score.starts.toordinal() + today
+        resampling = np.random.Generator(np.random.PCG64(_seed(state.ensemble, state.now, "h")))
+        rest = rest_weekdays(state, plan, today)
         free = {
-            section: _capacity(history, draws, first - today, first)
+            section: _capacity(history, draws, first - today, first, rest, resampling)
             for section, history in histories.items()
         }
         trials = np.arange(TRIALS)
@@ -138,16 +146,15 @@ class Trials:
 
 
 def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list[tuple[int, float]]:
-    """The section's finished work per day on the days it had at least as much work it could
-    do as it ever finished in a day, as (day index, items): the last four weeks, stretched
-    back to its latest day of finished work.
+    """The section's finished work per day, as (day index, items), on its last four weeks'
+    worth of days (within sixteen) that it had at least as much work it could do as it ever
+    finished in a day; without such days, on the days it had any.
 
-    A day it waited on others' milestones, or ran out of open work, says nothing of its pace;
-    the trials meet their own waits and ends of work. Without such days, the days it had
-    any open work count."""
+    A day when its milestones waited on others', or it finished the last of its open work,
+    says nothing of its pace (the trials meet their own waits and ends of work); a section
+    that waited for weeks is judged by the pace it showed before."""
     per_day = state.daily_done.get(section, {})
-    latest = max((day for day, done in per_day.items() if done and day < today), default=today)
-    first = max(0, min(today - HISTORY_DAYS, latest))
+    first = max(0, today - LOOKBACK_DAYS)
     opens: list[tuple[int, int]] = []
     """(the first day a milestone could be worked, its estimate)"""
     for milestone in plan.in_section.get(section, ()):
@@ -160,53 +167,77 @@ def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list
             start = max(start or 0, plan.day_index(reached) + 1)
         if start is not None:
             opens.append((start, milestone.estimate))
+    opens.sort()
     most = max((done for day, done in per_day.items() if first <= day < today), default=1)
     full = max(1, min(most, plan.wip_limit.get(section, most)))
     """Open work a day needs not to have held the section back: the most it finished in a
     day (at most its WIP limit)."""
     finished = sum(done for day, done in per_day.items() if day < first)
+    opened, index = 0, 0
     days: list[tuple[int, float]] = []
     some: list[tuple[int, float]] = []
     for day in range(first, today):
-        open_work = sum(estimate for start, estimate in opens if start <= day) - finished
+        while index < len(opens) and opens[index][0] <= day:
+            opened += opens[index][1]
+            index += 1
+        open_work = opened - finished
         done = per_day.get(day, 0)
         if open_work >= full:
             days.append((day, float(done)))
         if open_work > 0 or done:
             some.append((day, float(done)))
         finished += done
-    return days or some
+    return days[-HISTORY_DAYS:] or some[-HISTORY_DAYS:]
+
+
+def rest_weekdays(state: EnsembleState, plan: Plan, today: int) -> frozenset[int]:
+    """The team's days off, as ordinals modulo 7: the weekdays on which no section finished
+    anything in the last four weeks, each seen at least twice (none if that is every day)."""
+    first = max(0, today - HISTORY_DAYS)
+    zero = plan.score.starts.toordinal()
+    seen = [0] * 7
+    for day in range(first, today):
+        seen[(zero + day) % 7] += 1
+    busy: set[int] = set()
+    for per_day in state.daily_done.values():
+        for day, done in per_day.items():
+            if done and first <= day < today:
+                busy.add((zero + day) % 7)
+    rest = frozenset(w for w in range(7) if seen[w] >= 2 and w not in busy)
+    return rest if len(rest) < 7 else frozenset()
 
 
 def _capacity(
-    history: list[tuple[int, float]], draws: NDArray[np.uint64], day_zero: int, today: int
+    history: list[tuple[int, float]],
+    draws: NDArray[np.uint64],
+    day_zero: int,
+    today: int,
+    rest: frozenset[int],
+    resampling: np.random.Generator,
 ) -> NDArray[np.int32]:
-    """Cumulative throughput per (day, trial), day 0 a row of zeros. A day is drawn from the
-    history's days of the same weekday when it holds at least two of them (a team's week
-    has its rhythm: the days after a Monday boundary are working days), else from all of
-    it; the draw picks the same relative place in every section's history. (32-bit integers:
-    half the memory of 64-bit ones, and every count fits.) A day index d is the calendar
-    day with ordinal `day_zero + d`; `today` is today's ordinal."""
+    """Cumulative throughput per (day, trial), day 0 a row of zeros. A day off of the team
+    (`rest`) adds nothing; any other day is drawn from the section's history on the team's
+    working days, the same relative place in every section's history. Each trial first
+    resamples that history (a bootstrap), so the trials carry the uncertainty of the pace a
+    few weeks show, not only its spread. (32-bit integers: half the memory of 64-bit ones,
+    and every count fits.) A day index d is the calendar day with ordinal `day_zero + d`;
+    `today` is today's ordinal."""
     days, trials = draws.shape
     free = np.zeros((days + 1, trials), dtype=np.int32)
-    if not history:
+    values = np.asarray(
+        [done for day, done in history if (day_zero + day) % 7 not in rest], dtype=np.int32
+    )
+    if not values.size:
         return free
-    by_weekday: list[list[float]] = [[] for _ in range(7)]
-    for day, done in history:
-        by_weekday[(day_zero + day) % 7].append(done)
-    pooled = [done for _, done in history]
-    values = np.asarray([v for found in by_weekday for v in found] + pooled, dtype=np.int32)
-    offsets, counts = [], []
-    position = 0
-    for found in by_weekday:
-        offsets.append(position if len(found) >= 2 else len(values) - len(pooled))
-        counts.append(len(found) if len(found) >= 2 else len(pooled))
-        position += len(found)
-    rows = (today + np.arange(days)) % 7
-    offset = np.asarray(offsets, dtype=np.uint64)[rows][:, None]
-    count = np.asarray(counts, dtype=np.uint64)[rows][:, None]
-    picked = offset + ((draws * count) >> np.uint64(32))
-    np.cumsum(values[picked], axis=0, out=free[1:])
+    size = np.uint64(values.size)
+    noise = resampling.integers(0, 1 << 32, size=(trials, values.size), dtype=np.uint64)
+    resampled = (noise * size) >> np.uint64(32)
+    picked = (draws * size) >> np.uint64(32)
+    drawn = values[resampled[np.arange(trials)[None, :], picked]]
+    if rest:
+        working = np.asarray([(today + d) % 7 not in rest for d in range(days)])
+        drawn *= working[:, None]
+    np.cumsum(drawn, axis=0, out=free[1:])
     return free
 
 

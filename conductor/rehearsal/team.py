@@ -15,12 +15,13 @@ On each working day (Monday to Friday in the score's timezone), for each section
   finish first (in the afternoon), and a milestone is reached with its last item, so the
   milestones depending on it start the next working day (as the forecast assumes).
 
-Ceremonies are held at each occurrence with the cadence's `attendance` (at most five minutes
-late); at a review every running experiment is assessed (by default the first thrives and
-the others fade review by review; fitted: each goes on from its last assessment, give or
-take one). Each working day a decision is requested with `decision_chance` (made after a
-latency drawn from `decision_hours`) and a concern raised with `concern_chance`. The same
-score, state and seed always give the same events; nothing in them names a person.
+Ceremonies are held at each occurrence on a working day with the cadence's `attendance` (at
+most five minutes late; never on a weekend); at a review every running experiment is
+assessed (by default the first thrives and the others fade review by review; fitted: each
+goes on from its last assessment, give or take one). Each working day a decision is
+requested with `decision_chance` (made after a latency drawn from `decision_hours`) and a
+concern raised with `concern_chance`. The same score, state and seed always give the same
+events; nothing in them names a person.
 """
 
 import random
@@ -327,6 +328,8 @@ class Team:
 
     def _ceremonies(self, day: date) -> list[Raw]:
         events: list[Raw] = []
+        if day.weekday() >= 5:
+            return events  # nobody is there to hold a ritual planned for the weekend
         ordinal = day.toordinal()
         end = self.plan.days.midnight(ordinal + 1)
         for cadence_id, cadence in self.plan.cadences.items():

@@ -57,6 +57,25 @@ def test_a_lower_wip_limit_finishes_that_sections_work_later_beyond_the_noise() 
     assert not design["marked"], "another section's work is not slowed"
 
 
+def test_a_review_moved_to_a_saturday_is_missed_and_takes_no_ones_hours() -> None:
+    data = SCORE.model_dump(mode="json")
+    data["score"] = "harbor-saturday-review"
+    review = next(c for c in data["cadences"] if c["id"] == "review")
+    review["rrule"] = review["rrule"].replace("BYDAY=FR", "BYDAY=SA")
+    moved = Score.model_validate(data)
+    a, b = setup_from_start(SCORE, 5, None), setup_from_start(moved, 5, None)
+    records = run_all([a, b], 12, 2)
+    compared = compare(
+        *(Outcomes(s, Plan(s.score), r) for s, r in zip((a, b), records, strict=True))
+    )
+    missed = compared["cues_per_run"]["cadence-missed"]
+    assert missed["difference"] > 5 and missed["marked"], missed
+    for section, hours in compared["cadence_hours_per_week"].items():
+        assert hours["difference"] < -0.5 and hours["marked"], (section, hours)
+    retire = compared["cues_per_run"].get("retire")
+    assert retire is None or retire["difference"] <= 0, "no review, no assessment, no retire"
+
+
 def test_a_log_is_continued_from_where_it_stands_with_the_model_fitted_to_it() -> None:
     setup = setup_from_log(SCORE, LOG, 1, 14)
     assert setup.start.day.isoformat() == "2026-05-15"
