@@ -1,13 +1,15 @@
 """`conductor run --pilot` as an operator starts it: the pilot's cues are served apart, counted
-with their label, and no sink receives them."""
+with their label, and no sink receives them; the log exported from the running runtime,
+rehearsed against both scores, shows what the pilot would have changed."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import httpx
 from local_processes import free_port
 from prometheus_client.parser import text_string_to_metric_families
-from runtime_servers import EXAMPLES, RuntimeProcess, wait_for
+from runtime_servers import CONDUCTOR, EXAMPLES, RuntimeProcess, wait_for
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
@@ -75,5 +77,30 @@ def test_the_pilots_tempo_cue_is_served_apart_counted_and_never_delivered(tmp_pa
         wait_for(lambda: len(delivered()) == len(live), what="the live cues in the sink")
         assert sorted(c["id"] for c in delivered()) == sorted(c["id"] for c in live)
         assert all("pilot" not in c and c["kind"] != "tempo" for c in delivered())
+
+        exported = tmp_path / "exported.jsonl"
+        with exported.open("wb") as out:
+            subprocess.run(
+                [CONDUCTOR, "export", "--db", str(tmp_path / "log.db")],
+                stdout=out,
+                check=True,
+                timeout=120,
+            )
+        lines = [json.loads(line) for line in exported.read_text().splitlines()]
+        assert [e["id"] for e in lines if e["type"] == "task.started"] == [
+            f"start-{n}" for n in range(4)
+        ]
+        assert lines[0]["type"] == "score.published"
+        report = tmp_path / "report"
+        rehearse = [CONDUCTOR, "rehearse", str(EXAMPLES / "score.yaml"), "--events", str(exported)]
+        subprocess.run(
+            [*rehearse, "--compare", str(pilot), "--report", str(report)],
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
+        compared = json.loads((report / "report.json").read_text())
+        assert compared["only_b_by_kind"] == {"tempo": 1}
+        assert compared["only_a_by_kind"] == {}
     finally:
         runtime.stop()
