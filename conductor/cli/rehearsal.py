@@ -112,9 +112,9 @@ def _simulated(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from conductor.rehearsal.errors import RehearsalError
     from conductor.rehearsal.report import write_report
     from conductor.rehearsal.simulation import (
-        RehearsalError,
         rehearse_simulated,
         setup_from_log,
         setup_from_start,
@@ -165,13 +165,16 @@ def _dates(figures: dict[str, object]) -> str:
 def _backtest(score: "Score", events: Path, report: Path | None) -> None:
     from conductor.rehearsal import plots
     from conductor.rehearsal.backtest import backtest_log
+    from conductor.rehearsal.errors import RehearsalError
     from conductor.rehearsal.report import backtest_sections, write_report
 
-    with events.open("rb") as lines:
-        result = backtest_log(score, lines)
+    try:
+        with events.open("rb") as lines:
+            result = backtest_log(score, lines)
+    except RehearsalError as error:
+        _usage(str(error))
     figures = result.figures()
-    for problem in result.problems:
-        typer.echo(f"rejected {problem}", err=True)
+    _report_problems(result.problems)
     typer.echo(
         f"back-test of {figures['predictions']} forecasts of {figures['milestones']} milestones "
         f"at {figures['boundaries']} cycle boundaries: "
@@ -188,6 +191,14 @@ def _backtest(score: "Score", events: Path, report: Path | None) -> None:
             [("Calibration of the forecast", plots.calibration(figures))],
         )
         typer.echo(f"wrote {report / 'report.json'} and {report / 'report.html'}")
+    raise typer.Exit(1 if result.problems else 0)
+
+
+def _report_problems(problems: list[str]) -> None:
+    """Lines of the log that could not be read or were refused: on stderr, as a replay
+    reports them (the exit code is then 1)."""
+    for problem in problems:
+        typer.echo(f"rejected {problem}", err=True)
 
 
 def _percent(share: float | None) -> str:
@@ -195,10 +206,15 @@ def _percent(share: float | None) -> str:
 
 
 def _compared_on_log(score: "Score", other: "Score", events: Path, report: Path | None) -> None:
+    from conductor.rehearsal.errors import RehearsalError
     from conductor.rehearsal.logcompare import compare_on_log
     from conductor.rehearsal.report import write_report
 
-    compared = compare_on_log(score, other, events.read_bytes().splitlines())
+    try:
+        compared = compare_on_log(score, other, events.read_bytes().splitlines())
+    except RehearsalError as error:
+        _usage(str(error))
+    _report_problems(compared.data["problems"])
     counts = compared.data["cues"]
     typer.echo(
         f"{counts['a']} cues under {score.score}, {counts['b']} under {other.score}: "
@@ -208,6 +224,7 @@ def _compared_on_log(score: "Score", other: "Score", events: Path, report: Path 
     if report is not None:
         write_report(report, compared.data, compared.sections, [])
         typer.echo(f"wrote {report / 'report.json'} and {report / 'report.html'}")
+    raise typer.Exit(1 if compared.data["problems"] else 0)
 
 
 def simulate(

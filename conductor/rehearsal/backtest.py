@@ -5,7 +5,8 @@ one the `breakdown` rule and the figures use) is taken for each milestone not ye
 and compared with the day the log shows it reached (milestones never reached are left out).
 A calibrated forecast sees about half of the actual finishes on or before its P50 date and
 85% on or before its P85 date. Only the score's ensemble is folded; the other ensembles'
-lines are skipped unread.
+lines are skipped unread (a log with none of the score's is an error naming `--events`), and
+lines that cannot be read are reported.
 """
 
 from collections.abc import Iterable
@@ -18,8 +19,8 @@ from conductor.core.forecast import forecasts
 from conductor.core.rhythm import RhythmDeadline
 from conductor.core.timeutil import local_date, to_datetime
 from conductor.io.eventlog import BadLine, read_events
+from conductor.rehearsal.errors import EnsembleFilter
 from conductor.rehearsal.replay import Rehearsal
-from conductor.shards import line_ensemble
 from schemas import Score
 from schemas.events import Event
 
@@ -100,8 +101,8 @@ def backtest_log(score: Score, lines: Iterable[bytes]) -> Backtest:
     ensemble = score.ensemble
     result = Backtest(score)
     rehearsal = Rehearsal(score)
-    mine = read_events(lines, keep=lambda raw: line_ensemble(raw) == ensemble)
-    for number, item in mine:
+    keep = EnsembleFilter(ensemble)
+    for number, item in read_events(lines, keep):
         if isinstance(item, BadLine):
             result.problems.append(str(item))
             continue
@@ -111,6 +112,7 @@ def backtest_log(score: Score, lines: Iterable[bytes]) -> Backtest:
             result.problems.append(f"line {number}: event {item.id!r}: {outcome.rejection}")
         elif outcome.accepted:
             result.events += 1
+    keep.require_some("--events")
     rehearsal.finish()
     engine = rehearsal.session.engines.get(ensemble)
     if engine is not None:

@@ -5,6 +5,8 @@ The log is replayed against A (its own publications count, as the runtime record
 and against B (the log's publications give way to B's, published at its start). The cues
 that only one of them sends (cues are the same cue, with the same id, when kind, subject,
 recipient and window agree) and each commitment's forecast at the end are set side by side.
+Only the score's ensemble is replayed (other ensembles' lines are skipped unread); lines that
+cannot be read or that A refuses are reported.
 """
 
 from collections import Counter
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conductor.io.eventlog import BadLine, read_events
+from conductor.rehearsal.errors import EnsembleFilter, RehearsalError
 from conductor.rehearsal.replay import Rehearsal
 from conductor.rehearsal.report import heading, table
 from schemas import Cue, Score
@@ -29,9 +32,15 @@ class LogComparison:
 
 
 def compare_on_log(score_a: Score, score_b: Score, lines: Sequence[bytes]) -> LogComparison:
+    if score_b.ensemble != score_a.ensemble:
+        raise RehearsalError(
+            f"--compare: the pilot's ensemble {score_b.ensemble!r} is not the score's "
+            f"{score_a.ensemble!r}: both are rehearsed on the same log"
+        )
     a, b = Rehearsal(score_a), Rehearsal(score_b)
     problems: list[str] = []
-    for number, item in read_events(lines):
+    keep = EnsembleFilter(score_a.ensemble)
+    for number, item in read_events(lines, keep):
         if isinstance(item, BadLine):
             problems.append(str(item))
             continue
@@ -40,6 +49,7 @@ def compare_on_log(score_a: Score, score_b: Score, lines: Sequence[bytes]) -> Lo
             problems.append(f"line {number}: event {item.id!r}: {outcome.rejection}")
         if not (item.type in SCORE_EVENTS and item.ensemble == score_b.ensemble):
             b.feed(item)
+    keep.require_some("--events")
     cues_a, cues_b = a.finish(), b.finish()
     ids_a, ids_b = {cue.id for cue in cues_a}, {cue.id for cue in cues_b}
     only_a = [cue for cue in cues_a if cue.id not in ids_b]

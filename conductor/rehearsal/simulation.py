@@ -10,10 +10,10 @@ from typing import Any
 from conductor.core import EnsembleEngine
 from conductor.core.plan import Plan
 from conductor.core.timeutil import local_date, to_datetime
-from conductor.errors import ConductorError
 from conductor.io.eventlog import BadLine, read_events
 from conductor.rehearsal import plots
 from conductor.rehearsal.compare import compare, marked_lines
+from conductor.rehearsal.errors import RehearsalError
 from conductor.rehearsal.fit import fit_model
 from conductor.rehearsal.outcomes import Outcomes, summarize
 from conductor.rehearsal.replay import Rehearsal
@@ -26,10 +26,6 @@ from schemas.events import Event, ScoreData, ScoreRevised
 DEFAULT_DAYS_PAST = 7
 """By default runs go on a week past the latest due or committed date."""
 SAMPLE_CUES = 30
-
-
-class RehearsalError(ConductorError, ValueError):
-    """A rehearsal that cannot run as asked; the message names the option and the problem."""
 
 
 def default_days(score: Score, start_day: date) -> int:
