@@ -153,7 +153,7 @@ def _simulated(
         for line in done.marked or ["none"]:
             typer.echo(f"  {line}")
     if report is not None:
-        write_report(report, summary, done.sections, done.plots)
+        write_report(report, summary, done.sections, done.plots())
         typer.echo(f"wrote {report / 'report.json'} and {report / 'report.html'}")
 
 

@@ -11,7 +11,6 @@ from conductor.core import EnsembleEngine
 from conductor.core.plan import Plan
 from conductor.core.timeutil import local_date, to_datetime
 from conductor.io.eventlog import BadLine, read_events
-from conductor.rehearsal import plots
 from conductor.rehearsal.compare import compare, marked_lines
 from conductor.rehearsal.errors import RehearsalError
 from conductor.rehearsal.fit import fit_model
@@ -101,8 +100,26 @@ def _adopt(engine: EnsembleEngine, score: Score) -> None:
 class Rehearsed:
     data: dict[str, Any]
     sections: list[str]
-    plots: list[Plot]
+    outcomes: list[Outcomes]
     marked: list[str]
+
+    def plots(self) -> list[Plot]:
+        """The report's plots, drawn only when a report is written (matplotlib's figures
+        cost seconds, more than hundreds of runs; matplotlib is imported only then)."""
+        from conductor.rehearsal import plots as draw
+
+        summary = self.data
+        figures = [
+            ("Burn-up per section with the runs' forecast fan", draw.burnup(summary)),
+            ("Finish dates against due dates", draw.finish_dates(summary, self.outcomes[0])),
+            ("Commitment probabilities against their confidence", draw.commitments(summary)),
+            ("Cue volume per recipient per week against the budget", draw.cue_volume(summary)),
+            ("Cadence calendar", draw.cadence_calendar(summary)),
+        ]
+        if "compare" in summary:
+            compared = summary["compare"]["differences"]
+            figures.append(("Compare: probabilities of both scores", draw.comparison(compared)))
+        return figures
 
 
 def rehearse_simulated(
@@ -118,18 +135,10 @@ def rehearse_simulated(
     sample = records[0][0].sample[:SAMPLE_CUES]
     data["example_cues"] = [cue.model_dump(mode="json") for cue in sample]
     sections = simulation_sections(summaries[0])
-    figures = [
-        ("Burn-up per section with the runs' forecast fan", plots.burnup(summaries[0])),
-        ("Finish dates against due dates", plots.finish_dates(summaries[0], outcomes[0])),
-        ("Commitment probabilities against their confidence", plots.commitments(summaries[0])),
-        ("Cue volume per recipient per week against the budget", plots.cue_volume(summaries[0])),
-        ("Cadence calendar", plots.cadence_calendar(summaries[0])),
-    ]
     marked: list[str] = []
     if len(outcomes) > 1:
         compared = compare(outcomes[0], outcomes[1])
         data["compare"] = {"score": summaries[1], "differences": compared}
         sections += comparison_sections(compared)
-        figures.append(("Compare: probabilities of both scores", plots.comparison(compared)))
         marked = marked_lines(compared)
-    return Rehearsed(data, sections, figures, marked)
+    return Rehearsed(data, sections, outcomes, marked)
