@@ -82,7 +82,8 @@ def test_the_forecast_of_a_stationary_simulated_team_is_calibrated() -> None:
     assert len(checked) > 400
     p50 = sum(p.p50 is None or actual <= p.p50 for p, actual in checked) / len(checked)
     p85 = sum(p.p85 is None or actual <= p.p85 for p, actual in checked) / len(checked)
-    # Measured: 0.60-0.67 and 0.78-0.80 (pessimistic at the median, a little narrow at
-    # P85: the trials resample four weeks of history without the uncertainty of its mean).
+    # Measured: 0.70 on or before the P50 (0.57 strictly before it: pessimistic at the
+    # median, beyond what ties on the P50 day explain) and 0.89 on or before the P85 (0.83
+    # strictly before: calibrated there).
     assert 0.45 <= p50 <= 0.72, p50
-    assert 0.72 <= p85 <= 0.92, p85
+    assert 0.80 <= p85 <= 0.92, p85
