@@ -2,17 +2,22 @@
 
 import asyncio
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 from prometheus_client import CollectorRegistry
 
+from conductor.errors import InvalidScore
 from conductor.io.scorefile import load_score
 from conductor.metrics.registry import build_metrics
 from conductor.rehearsal.logcompare import compare_on_log
 from conductor.runtime.delivery import Courier, JsonlSink
 from conductor.runtime.live import LiveRuntime
+from conductor.runtime.serve import build
+from conductor.runtime.settings import Settings
 from conductor.runtime.store import Store
 from conductor.session.clock import ScaledClock
 from schemas import Cue, Score
@@ -133,3 +138,25 @@ def test_rehearsing_a_log_exported_from_the_runtime_against_the_pilot_shows_what
     assert compared.data["only_b_by_kind"] == {"tempo": 1}
     assert compared.data["only_a_by_kind"] == {}
     assert compared.data["only_b"][0]["pilot"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            (EXAMPLES / "score.yaml").read_text().replace("ensemble: harbor", "ensemble: other"),
+            "ensemble: 'other' is not the live score's 'harbor'",
+        ),
+        ("score: x\nensemble: 3\n", "ensemble: Input should be a valid string"),
+    ],
+)
+def test_a_pilot_of_another_ensemble_or_a_bad_pilot_is_refused_before_anything_starts(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    pilot = tmp_path / "pilot.yaml"
+    pilot.write_text(text)
+    settings = Settings(score=EXAMPLES / "score.yaml", pilot=pilot, db=tmp_path / "log.db")
+    with pytest.raises(InvalidScore, match=re.escape(problem)) as refused:
+        build(settings, SCORE)
+    assert str(pilot) in str(refused.value)
+    assert not (tmp_path / "log.db").exists(), "no log opened, no writer started"
