@@ -181,6 +181,9 @@ class Team:
         }
         self.blocked: dict[str, date | None] = dict.fromkeys(start.blocked)
         """Blocked task -> the day its blocker lifts (None: drawn day by day)."""
+        self.started_at: dict[str, datetime] = {}
+        """The tasks the section at work started today -> when: a task is blocked only after
+        it started (a block before its start is refused by the core)."""
         self.decisions = sorted(start.decisions)
         self.experiments = dict(start.experiments)
         self.reviews = start.reviews
@@ -254,7 +257,11 @@ class Team:
             if rng.random() < model.block_chance:
                 self.blocked[task] = self._lifts(day)
                 reason = rng.choice(["waiting on review", "environment down", "unclear spec"])
-                events.append((self._at(day, 9), "task.blocked", {"task": task, "reason": reason}))
+                at = self._at(day, 9)
+                started = self.started_at.get(task)
+                if started is not None and at <= started:
+                    at = started + timedelta(minutes=1)
+                events.append((at, "task.blocked", {"task": task, "reason": reason}))
                 continue
             working.append(task)
         for task in working[: self._throughput(section)]:
@@ -288,6 +295,7 @@ class Team:
         tasks = self.tasks[section]
         wip = len(tasks)
         events: list[Raw] = []
+        self.started_at.clear()
         for milestone_id in self.work_order[section]:
             if wip >= target:
                 break
@@ -302,7 +310,8 @@ class Team:
                 tasks[task] = milestone_id
                 wip += 1
                 data = {"task": task, "milestone": milestone_id}
-                events.append((self._at(day, 9), "task.started", data))
+                self.started_at[task] = self._at(day, 9)
+                events.append((self.started_at[task], "task.started", data))
         return events
 
     def _decisions(self, day: date) -> list[Raw]:

@@ -14,6 +14,7 @@ from conductor.rehearsal.compare import compare
 from conductor.rehearsal.outcomes import Outcomes, summarize
 from conductor.rehearsal.runs import run_all
 from conductor.rehearsal.simulation import RehearsalError, setup_from_log, setup_from_start
+from conductor.rehearsal.team import TeamModel
 from schemas import Score
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -39,6 +40,17 @@ def test_the_same_seed_gives_the_same_figures_bit_for_bit_whatever_the_jobs() ->
     assert figures(SCORE, 6, jobs=2) == one
     assert figures(SCORE, 6, jobs=3) == one
     assert figures(SCORE, 6, jobs=1, seed=4) != one
+
+
+def test_the_simulated_team_posts_nothing_the_core_refuses() -> None:
+    """Tasks blocked on the day they start, blockers lifted, decisions made: every event of
+    every run is accepted (a block drawn before its task's start was refused)."""
+    setup = setup_from_start(SCORE, 2, None)
+    setup.model = TeamModel(block_chance=0.3, decision_chance=0.5)
+    (records,) = run_all([setup], 4, 1)
+    assert [r.rejected for r in records] == [0, 0, 0, 0]
+    summary = summarize(Outcomes(setup, Plan(SCORE), records))
+    assert summary["rejected_events"] == 0 and summary["model"]["block_chance"] == 0.3
 
 
 def test_a_lower_wip_limit_finishes_that_sections_work_later_beyond_the_noise() -> None:
