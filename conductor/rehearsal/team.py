@@ -331,8 +331,11 @@ class Team:
             }
             events.append((asked, "decision.requested", data))
             made = asked + timedelta(hours=rng.choice(self.model.decision_hours))
-            self.decisions.append((made, decision))
-            self.decisions.sort()
+            if made.astimezone(self.zone).date() == day:
+                events.append((made, "decision.made", {"decision": decision}))
+            else:
+                self.decisions.append((made, decision))
+                self.decisions.sort()
         return events
 
     def _ceremonies(self, day: date) -> list[Raw]:

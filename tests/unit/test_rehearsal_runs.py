@@ -12,9 +12,9 @@ from conductor.core.plan import Plan
 from conductor.io.scorefile import load_score
 from conductor.rehearsal.compare import compare
 from conductor.rehearsal.outcomes import Outcomes, summarize
-from conductor.rehearsal.runs import run_all
+from conductor.rehearsal.runs import first_engine, run_all
 from conductor.rehearsal.simulation import RehearsalError, setup_from_log, setup_from_start
-from conductor.rehearsal.team import TeamModel
+from conductor.rehearsal.team import Team, TeamModel
 from schemas import Score
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -51,6 +51,22 @@ def test_the_simulated_team_posts_nothing_the_core_refuses() -> None:
     assert [r.rejected for r in records] == [0, 0, 0, 0]
     summary = summarize(Outcomes(setup, Plan(SCORE), records))
     assert summary["rejected_events"] == 0 and summary["model"]["block_chance"] == 0.3
+
+
+def test_a_decision_is_made_as_many_hours_after_it_was_asked_as_the_model_draws() -> None:
+    """Four hours after a morning request is the same afternoon (it waited for the next
+    day's morning, ~24 h, whatever the model drew)."""
+    setup = setup_from_start(SCORE, 4, None)
+    setup.model = TeamModel(decision_chance=1.0, decision_hours=(4.0,))
+    engine = first_engine(setup)
+    team = Team(engine.plan, setup.model, setup.start, 4, "run0")
+    asked = 0
+    for event in team.events(21):
+        assert engine.apply(event).rejection is None, event
+        asked += event.type == "decision.requested"
+    assert asked >= 10
+    assert engine.state.decision_latencies and set(engine.state.decision_latencies) == {4 * 3600}
+    assert engine.state.decisions == {}, "every request answered the same day"
 
 
 def test_a_lower_wip_limit_finishes_that_sections_work_later_beyond_the_noise() -> None:
