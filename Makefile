@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean prometheus compiled kafka kafka-jars dashboards previews
+.PHONY: run test lint bench clean prometheus chromium compiled kafka kafka-jars dashboards previews
 DEMO_DB := .demo/conductor.db
 COMPILED := build/compiled
 SOURCES := $(shell find conductor schemas streams -name '*.py') setup.py pyproject.toml
@@ -23,6 +23,11 @@ run: $(STAMP)
 # A real Prometheus for the integration tests (Debian package; the tests start their own).
 prometheus:
 	command -v prometheus >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
+
+# A real headless browser for the rehearsal report's test (Debian package; a tool's own
+# browser download cannot work here).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
 # Apache Kafka (single node, KRaft) on 127.0.0.1:9092 with its storage in .kafka/, in the
 # foreground until Ctrl-C: for `conductor worker|publish|cues --broker kafka://127.0.0.1:9092`.
@@ -59,7 +64,7 @@ previews: $(STAMP) prometheus
 		tests/integration/test_dashboards_prometheus.py -k previews
 
 # Everything on the sources, then the core's tests again on the compiled core.
-test: lint prometheus compiled kafka-jars
+test: lint prometheus chromium compiled kafka-jars
 	$(BIN)/pytest
 	CONDUCTOR_CORE_BUILD=compiled PYTHONPATH=$(COMPILED) $(BIN)/pytest tests/unit tests/property
 
@@ -72,6 +77,7 @@ bench: compiled kafka-jars
 	$(ON_COMPILED) bench.formats
 	$(ON_COMPILED) bench.streams
 	$(ON_COMPILED) bench.delivery
+	$(ON_COMPILED) bench.rehearse
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -26,9 +26,19 @@ def line_shard(raw: bytes, shards: int) -> int:
         found = _ENSEMBLE.search(raw)
         if found is not None:
             return zlib.crc32(found[1]) % shards
+    ensemble = line_ensemble(raw)
+    return shard_of(ensemble, shards) if ensemble is not None else 0
+
+
+def line_ensemble(raw: bytes) -> str | None:
+    """The ensemble a JSON Lines event names, without validating it (None: it names none)."""
+    if b"\\" not in raw and raw.count(_KEY) == 1:
+        found = _ENSEMBLE.search(raw)
+        if found is not None:
+            return found[1].decode()
     try:
         parsed = from_json(raw)
     except ValueError:
-        return 0
+        return None
     ensemble = parsed.get("ensemble") if isinstance(parsed, dict) else None
-    return shard_of(ensemble, shards) if isinstance(ensemble, str) else 0
+    return ensemble if isinstance(ensemble, str) else None

@@ -58,6 +58,11 @@ class FoldedCue(_Model):
     severity: Severity
 
 
+def _unset(flag: bool) -> bool:
+    """A flag left false is left out of the JSON: a live cue's bytes carry no flag at all."""
+    return not flag
+
+
 class Cue(_Model):
     id: Id = Field(description="derived from ensemble, kind, subject, recipient and window")
     kind: CueKind
@@ -79,4 +84,15 @@ class Cue(_Model):
     )
     folded: list[FoldedCue] | None = Field(
         None, exclude_if=_absent, description="a digest's cues, held back by the daily budget"
+    )
+    rehearsal: bool = Field(
+        False,
+        exclude_if=_unset,
+        description="true: from a simulated rehearsal run, never delivered to anyone",
+    )
+    pilot: bool = Field(
+        False,
+        exclude_if=_unset,
+        description="true: from a pilot score folded in shadow beside the live one; recorded, "
+        "never delivered",
     )

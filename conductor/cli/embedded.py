@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 def run(
     score: Annotated[Path | None, typer.Option(help="score to publish if it changed")] = None,
+    pilot: Annotated[
+        Path | None,
+        typer.Option(help="a second score folded in shadow: cues recorded, never delivered"),
+    ] = None,
     db: Annotated[Path | None, typer.Option(help="the SQLite log [conductor.db]")] = None,
     host: Annotated[str | None, typer.Option(help="[127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="[8000]")] = None,
@@ -54,6 +58,7 @@ def run(
 
     flags: dict[str, object] = {
         "score": score,
+        "pilot": pilot,
         "db": db,
         "host": host,
         "port": port,
@@ -104,5 +109,26 @@ def _demo(settings: "Settings", score: "Score") -> tuple["ScaledClock", list["Ba
     return clock, [simulate]
 
 
+def export(
+    db: Annotated[Path, typer.Option(help="the SQLite log of `conductor run`")],
+    ensemble: Annotated[str | None, typer.Option(help="only this ensemble's events")] = None,
+) -> None:
+    """Print the runtime's log as JSON Lines, in log order (for `rehearse --events`); safe
+    while the runtime runs."""
+    import sys
+
+    from conductor.runtime.export import NotALog, exported_lines
+
+    out = sys.stdout.buffer
+    try:
+        for line in exported_lines(db, ensemble):
+            out.write(line + b"\n")
+    except NotALog as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    out.flush()
+
+
 def register(app: typer.Typer) -> None:
     app.command()(run)
+    app.command()(export)

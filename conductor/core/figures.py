@@ -8,7 +8,7 @@ from datetime import timedelta
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
-from conductor.core.forecast import forecast
+from conductor.core.forecast import Forecast, forecasts
 from conductor.core.measures import done_share, planned_share, throughput
 from conductor.core.rules.breakdown import in_breakdown
 from conductor.core.rules.entry import entered
@@ -25,6 +25,7 @@ CYCLES_SHOWN = 12
 def figures(engine: "EnsembleEngine") -> dict[str, Any]:
     """A JSON-compatible summary: cadences, throughput, cycle time, decisions, WIP, progress."""
     state, plan = engine.state, engine.plan
+    outlooks = _outlooks(engine)
     return {
         "ensemble": state.ensemble,
         "score": plan.score.score,
@@ -43,8 +44,8 @@ def figures(engine: "EnsembleEngine") -> dict[str, Any]:
             for section in plan.sections
         },
         "critical_path": list(state.critical_path),
-        "milestones": _milestones(engine),
-        "commitments": _commitments(engine),
+        "milestones": _milestones(engine, outlooks),
+        "commitments": _commitments(engine, outlooks),
         "experiments": _experiments(engine),
         "concerns": dict(sorted(state.concerns.items())),
         "cue_efficacy": _efficacy(engine),
@@ -109,7 +110,17 @@ def _blockers(engine: "EnsembleEngine") -> dict[str, Any]:
     }
 
 
-def _milestones(engine: "EnsembleEngine") -> dict[str, Any]:
+def _outlooks(engine: "EnsembleEngine") -> dict[str, Forecast]:
+    """Every milestone's forecast by its due date and every commitment's by its date, from
+    one set of trials (keyed `milestone:<id>` / `commitment:<id>`)."""
+    plan = engine.plan
+    targets = {f"milestone:{m.id}": ((m.id,), m.due_end) for m in plan.milestones.values()} | {
+        f"commitment:{c.id}": (c.milestones, c.by_end) for c in plan.commitments.values()
+    }
+    return forecasts(engine.state, plan, targets)
+
+
+def _milestones(engine: "EnsembleEngine", outlooks: dict[str, Forecast]) -> dict[str, Any]:
     state, plan = engine.state, engine.plan
     result = {}
     for milestone_id in plan.order:
@@ -120,7 +131,7 @@ def _milestones(engine: "EnsembleEngine") -> dict[str, Any]:
             status = "entered"
         else:
             status = "waiting"
-        outlook = forecast(state, plan, milestone_id, (milestone_id,), milestone.due_end)
+        outlook = outlooks[f"milestone:{milestone_id}"]
         result[milestone_id] = {
             "section": milestone.section,
             "status": status,
@@ -135,11 +146,11 @@ def _milestones(engine: "EnsembleEngine") -> dict[str, Any]:
     return result
 
 
-def _commitments(engine: "EnsembleEngine") -> dict[str, Any]:
+def _commitments(engine: "EnsembleEngine", outlooks: dict[str, Forecast]) -> dict[str, Any]:
     state, plan = engine.state, engine.plan
     result = {}
     for commitment in plan.commitments.values():
-        outlook = forecast(state, plan, commitment.id, commitment.milestones, commitment.by_end)
+        outlook = outlooks[f"commitment:{commitment.id}"]
         result[commitment.id] = {
             "by": local_date(commitment.by_end - 1, plan.zone).isoformat(),
             "confidence": commitment.confidence,

@@ -1,18 +1,32 @@
-"""Monte Carlo forecasts from the log's own throughput (the `breakdown` rule and the figures).
+"""Monte Carlo forecasts from the log's own throughput, dependencies respected (the
+`breakdown` rule, the figures, rehearsal's back-test).
 
-A trial replays days drawn at random from the recent history (the last four weeks, idle
-days included, stretched back to each section's latest day of finished work); on each
-drawn day every section does what it did that day, so the sections' good and bad days
-stay together. The target is done when every section has done its share of the remaining
-work. The generator is seeded from the ensemble, the subject and the instant: a replay
-draws the same numbers. NumPy draws the trials, because the check runs for every
-commitment at every cycle boundary of every ensemble and pure-Python sampling cost twenty
-times as much.
+Each of the trials replays days drawn at random from every section's recent history: its
+last four weeks' worth of days (looked for within sixteen) on which it had at least as much
+open work as it ever finished in a day. A day when its milestones waited on others', or it
+finished the last of its open work, says nothing of its pace, and counting it would make
+every forecast after a wait too slow (the trials meet their own waits). The team's days off
+(weekdays on which no section finished anything in four weeks) add nothing; any other day
+is drawn from the section's working days, one draw per trial and day picking the same
+place in every section's history, so the sections' good and bad days stay together. Each
+trial first resamples that history (a bootstrap), so the trials carry the uncertainty of
+the pace a few weeks show as well as its spread.
+
+Within a trial, a section spends each day's throughput on its milestones in the plan's work
+order (`Plan.work_order`: dependencies first, then the earliest due): all of it on the first
+milestone it can work on, what is left on the next. A milestone can be worked from the day
+after its last dependency is done, so a chain finishes no earlier than its links in
+sequence. Every unreached milestone of the plan is simulated, so one set of trials answers
+for every milestone and commitment at that instant.
+
+The generator is seeded from the ensemble and the instant: a replay draws the same numbers,
+and a longer simulation draws the same first days. NumPy does the work (per milestone a few
+operations on a days x trials array), because the check runs for every commitment at every
+cycle boundary of every ensemble.
 """
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,9 +37,17 @@ from conductor.core.state import EnsembleState
 
 TRIALS = 200
 HISTORY_DAYS = 28
+LOOKBACK_DAYS = 112
+"""How far back a section's history is looked for: its last four weeks of work within the
+last sixteen."""
 HORIZON_DAYS = 730
 """Forecast dates further than two years out are reported as none."""
+FIRST_SPAN = 128
+"""Days a forecast of finish dates simulates first; more (up to the horizon) only when some
+trial is not done by then."""
 DAY = 86_400
+NEVER = HORIZON_DAYS + 1
+"""A finish day meaning "not within the simulated days"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,96 +56,227 @@ class Forecast:
     """Share of trials done by the deadline."""
     p50_days: int | None
     p85_days: int | None
-    """Days (today counted) within which 50% / 85% of trials are done; None: not in two years."""
+    """Days (today counted) within which 50% / 85% of trials are done; None: not in two years.
+    0 when everything is already reached."""
+
+
+class Trials:
+    """Seeded trials of the plan's remaining work over `days` days (today is day 1)."""
+
+    def __init__(self, state: EnsembleState, plan: Plan, days: int) -> None:
+        self.state = state
+        self.days = max(1, min(days, HORIZON_DAYS))
+        self.finish: dict[str, NDArray[np.int64]] = {}
+        """Per unreached milestone, per trial: the day it is done (0: nothing was left;
+        `NEVER`: not within `days`)."""
+        self.stalled: set[str] = set()
+        """Milestones never done however long the trials run: their section (or that of a
+        dependency) finished nothing in its history."""
+        self._simulate(plan)
+
+    def finish_days(self, targets: tuple[str, ...]) -> NDArray[np.int64]:
+        """Per trial, the day by which every target is done (reached ones count as day 0)."""
+        finish = np.zeros(TRIALS, dtype=np.int64)
+        for target in targets:
+            found = self.finish.get(target)
+            if found is not None:
+                finish = np.maximum(finish, found)
+        return finish
+
+    def share_done(self, targets: tuple[str, ...], days: int) -> float:
+        """Share of trials in which every target is done within `days` days (at most the
+        days simulated)."""
+        if days < 0:
+            return 0.0
+        done = self.finish_days(targets) <= min(days, self.days)
+        return float(np.count_nonzero(done)) / TRIALS
+
+    def _simulate(self, plan: Plan) -> None:
+        state, days = self.state, self.days
+        open_milestones = [m for m in plan.work_order if m not in state.reached]
+        if not open_milestones:
+            return
+        today = max(0, plan.day_index(state.now))
+        sections = list(dict.fromkeys(plan.milestones[m].section for m in open_milestones))
+        rng = np.random.Generator(np.random.PCG64(_seed(state.ensemble, state.now)))
+        draws = rng.integers(0, 1 << 32, size=(days, TRIALS), dtype=np.uint64)
+        histories = {section: _history(state, plan, section, today) for section in sections}
+        first = plan.score.starts.toordinal() + today
+        resampling = np.random.Generator(np.random.PCG64(_seed(state.ensemble, state.now, "h")))
+        rest = rest_weekdays(state, plan, today)
+        free = {
+            section: _capacity(history, draws, first - today, first, rest, resampling)
+            for section, history in histories.items()
+        }
+        trials = np.arange(TRIALS)
+        spent = np.empty((days + 1, TRIALS), dtype=np.int32)
+        for milestone_id in open_milestones:
+            milestone = plan.milestones[milestone_id]
+            ready = np.zeros(TRIALS, dtype=np.int64)  # the day its last dependency is done
+            for dependency in milestone.depends_on:
+                found = self.finish.get(dependency)
+                if found is not None:
+                    ready = np.maximum(ready, found)
+            work = remaining(state, plan, milestone_id)
+            if any(dependency in self.stalled for dependency in milestone.depends_on) or (
+                work and not any(done for _, done in histories[milestone.section])
+            ):
+                self.stalled.add(milestone_id)
+            if work == 0:
+                self.finish[milestone_id] = ready
+                continue
+            # Before the earliest day it can be worked in any trial, nothing is spent on it.
+            first = min(int(ready.min()), days)
+            capacity = free[milestone.section][first:]
+            used = spent[: capacity.shape[0]]
+            np.subtract(capacity, capacity[np.minimum(ready, days) - first, trials], out=used)
+            np.clip(used, 0, work, out=used)
+            capacity -= used
+            # (a sum, not count_nonzero: along an axis that is five times slower)
+            done_days = (used >= work).sum(axis=0)
+            self.finish[milestone_id] = np.where(done_days > 0, days + 1 - done_days, NEVER)
+
+    def probability(self, targets: tuple[str, ...], by: int) -> float:
+        """Share of trials in which the targets are done by the instant `by` (for targets
+        already reached: 1 if they were reached by then, else 0)."""
+        reached = self.state.reached
+        if all(target in reached for target in targets):
+            return 1.0 if all(reached[target] < by for target in targets) else 0.0
+        return self.share_done(targets, (by - self.state.now) // DAY)
+
+
+def _history(state: EnsembleState, plan: Plan, section: str, today: int) -> list[tuple[int, float]]:
+    """The section's finished work per day, as (day index, items), on its last four weeks'
+    worth of days (within sixteen) that it had at least as much work it could do as it ever
+    finished in a day; without such days, on the days it had any.
+
+    A day when its milestones waited on others', or it finished the last of its open work,
+    says nothing of its pace (the trials meet their own waits and ends of work); a section
+    that waited for weeks is judged by the pace it showed before."""
+    per_day = state.daily_done.get(section, {})
+    first = max(0, today - LOOKBACK_DAYS)
+    opens: list[tuple[int, int]] = []
+    """(the first day a milestone could be worked, its estimate)"""
+    for milestone in plan.in_section.get(section, ()):
+        start: int | None = 0
+        for dependency in milestone.depends_on:
+            reached = state.reached.get(dependency)
+            if reached is None:
+                start = None
+                break
+            start = max(start or 0, plan.day_index(reached) + 1)
+        if start is not None:
+            opens.append((start, milestone.estimate))
+    opens.sort()
+    most = max((done for day, done in per_day.items() if first <= day < today), default=1)
+    full = max(1, min(most, plan.wip_limit.get(section, most)))
+    """Open work a day needs not to have held the section back: the most it finished in a
+    day (at most its WIP limit)."""
+    finished = sum(done for day, done in per_day.items() if day < first)
+    opened, index = 0, 0
+    days: list[tuple[int, float]] = []
+    some: list[tuple[int, float]] = []
+    for day in range(first, today):
+        while index < len(opens) and opens[index][0] <= day:
+            opened += opens[index][1]
+            index += 1
+        open_work = opened - finished
+        done = per_day.get(day, 0)
+        if open_work >= full:
+            days.append((day, float(done)))
+        if open_work > 0 or done:
+            some.append((day, float(done)))
+        finished += done
+    return days[-HISTORY_DAYS:] or some[-HISTORY_DAYS:]
+
+
+def rest_weekdays(state: EnsembleState, plan: Plan, today: int) -> frozenset[int]:
+    """The team's days off, as ordinals modulo 7: the weekdays on which no section finished
+    anything in the last four weeks, each seen at least twice (none if that is every day)."""
+    first = max(0, today - HISTORY_DAYS)
+    zero = plan.score.starts.toordinal()
+    seen = [0] * 7
+    for day in range(first, today):
+        seen[(zero + day) % 7] += 1
+    busy: set[int] = set()
+    for per_day in state.daily_done.values():
+        for day, done in per_day.items():
+            if done and first <= day < today:
+                busy.add((zero + day) % 7)
+    rest = frozenset(w for w in range(7) if seen[w] >= 2 and w not in busy)
+    return rest if len(rest) < 7 else frozenset()
+
+
+def _capacity(
+    history: list[tuple[int, float]],
+    draws: NDArray[np.uint64],
+    day_zero: int,
+    today: int,
+    rest: frozenset[int],
+    resampling: np.random.Generator,
+) -> NDArray[np.int32]:
+    """Cumulative throughput per (day, trial), day 0 a row of zeros. A day off of the team
+    (`rest`) adds nothing; any other day is drawn from the section's history on the team's
+    working days, the same relative place in every section's history. Each trial first
+    resamples that history (a bootstrap), so the trials carry the uncertainty of the pace a
+    few weeks show, not only its spread. (32-bit integers: half the memory of 64-bit ones,
+    and every count fits.) A day index d is the calendar day with ordinal `day_zero + d`;
+    `today` is today's ordinal."""
+    days, trials = draws.shape
+    free = np.zeros((days + 1, trials), dtype=np.int32)
+    values = np.asarray(
+        [done for day, done in history if (day_zero + day) % 7 not in rest], dtype=np.int32
+    )
+    if not values.size:
+        return free
+    size = np.uint64(values.size)
+    noise = resampling.integers(0, 1 << 32, size=(trials, values.size), dtype=np.uint64)
+    resampled = (noise * size) >> np.uint64(32)
+    picked = (draws * size) >> np.uint64(32)
+    drawn = values[resampled[np.arange(trials)[None, :], picked]]
+    if rest:
+        working = np.asarray([(today + d) % 7 not in rest for d in range(days)])
+        drawn *= working[:, None]
+    np.cumsum(drawn, axis=0, out=free[1:])
+    return free
+
+
+def forecasts(
+    state: EnsembleState, plan: Plan, targets: dict[str, tuple[tuple[str, ...], int]]
+) -> dict[str, Forecast]:
+    """For each subject, the forecast of its target milestones by its deadline (an instant),
+    from one set of trials, simulated as far as the slowest trial needs (up to two years)."""
+    needed = tuple(m for milestones, _ in targets.values() for m in milestones)
+    span = FIRST_SPAN
+    trials = Trials(state, plan, span)
+    while span < HORIZON_DAYS and bool(np.any(trials.finish_days(_live(trials, needed)) > span)):
+        span = min(HORIZON_DAYS, span * 4)
+        trials = Trials(state, plan, span)
+    return {
+        subject: _forecast(state, plan, trials, milestones, by)
+        for subject, (milestones, by) in targets.items()
+    }
 
 
 def forecast(
     state: EnsembleState, plan: Plan, subject: str, targets: tuple[str, ...], by: int
 ) -> Forecast:
-    """How likely the targets and their unreached dependencies are done by the instant `by`,
-    and when they are done in half and in 85% of the trials."""
-    finish = np.sort(Trials(state, plan, subject, targets).finish_days())
-    days_left = (by - state.now) // DAY
-    probability = float(np.count_nonzero(finish <= days_left)) / TRIALS
+    """How likely the targets (and so their dependencies) are done by the instant `by`, and
+    when they are done in half and in 85% of the trials."""
+    return forecasts(state, plan, {subject: (targets, by)})[subject]
+
+
+def _live(trials: Trials, milestones: tuple[str, ...]) -> tuple[str, ...]:
+    """The milestones a longer simulation could still see done."""
+    return tuple(m for m in milestones if m not in trials.stalled)
+
+
+def _forecast(
+    state: EnsembleState, plan: Plan, trials: Trials, targets: tuple[str, ...], by: int
+) -> Forecast:
+    finish = np.sort(trials.finish_days(targets))
+    probability = trials.probability(targets, by)
     return Forecast(probability, _percentile(finish, 0.5), _percentile(finish, 0.85))
-
-
-class Trials:
-    """Seeded trials for one target: each section's remaining work and daily history."""
-
-    def __init__(
-        self, state: EnsembleState, plan: Plan, subject: str, targets: tuple[str, ...]
-    ) -> None:
-        work = _work_by_section(state, plan, targets)
-        self.work = np.fromiter(work.values(), dtype=np.int64, count=len(work))
-        today = max(0, plan.day_index(state.now))
-        days = range(_first_history_day(state, list(work), today), today)
-        # Floats, which count exactly here: NumPy multiplies integer matrices without BLAS.
-        self.history = np.array(
-            [[state.daily_done.get(section, {}).get(day, 0) for day in days] for section in work],
-            dtype=np.float64,
-        ).reshape(len(work), len(days))
-        self.rng = np.random.Generator(np.random.PCG64(_seed(state.ensemble, subject, state.now)))
-
-    def share_done(self, days: int) -> float:
-        """Share of trials in which every section's work is done within `days` days.
-
-        Only the sums matter here, so each trial counts how often it drew each known day."""
-        sections, known = self.history.shape
-        if sections == 0:
-            return 1.0
-        if days <= 0 or known == 0:
-            return 0.0
-        drawn = self.rng.integers(0, known, size=(TRIALS, days))
-        cells = (_trial_offsets(known) + drawn).ravel()
-        times_drawn = np.bincount(cells, minlength=TRIALS * known).reshape(TRIALS, known)
-        done = times_drawn.astype(np.float64) @ self.history.T >= self.work
-        return float(np.count_nonzero(done.all(axis=1))) / TRIALS
-
-    def finish_days(self) -> NDArray[np.int64]:
-        """Per trial, the days within which all is done (HORIZON_DAYS + 1: not by then)."""
-        sections, known = self.history.shape
-        if sections == 0:
-            return np.zeros(TRIALS, dtype=np.int64)
-        never = np.full(TRIALS, HORIZON_DAYS + 1, dtype=np.int64)
-        if known == 0:
-            return never
-        drawn = self.rng.integers(0, known, size=(TRIALS, HORIZON_DAYS))
-        done = np.cumsum(self.history[:, drawn], axis=2) >= self.work[:, None, None]
-        per_section = np.where(done.any(axis=2), done.argmax(axis=2) + 1, never)
-        finish: NDArray[np.int64] = per_section.max(axis=0)
-        return finish
-
-
-def _work_by_section(state: EnsembleState, plan: Plan, targets: tuple[str, ...]) -> dict[str, int]:
-    """Remaining work items per section, in the score's dependency order (stable draws)."""
-    involved = plan.with_dependencies(targets)
-    work: dict[str, int] = {}
-    for milestone_id in plan.order:
-        left = remaining(state, plan, milestone_id) if milestone_id in involved else 0
-        if left:
-            section = plan.milestones[milestone_id].section
-            work[section] = work.get(section, 0) + left
-    return work
-
-
-def _first_history_day(state: EnsembleState, sections: list[str], today: int) -> int:
-    """The last four weeks, stretched back to each section's latest day of finished work:
-    a section that waited on others' milestones is judged by the pace it last showed."""
-    first = today - HISTORY_DAYS
-    for section in sections:
-        active = [day for day, done in state.daily_done.get(section, {}).items() if done]
-        latest = max((day for day in active if day < today), default=None)
-        if latest is not None:
-            first = min(first, latest)
-    return max(0, first)
-
-
-@cache
-def _trial_offsets(known: int) -> NDArray[np.int64]:
-    """Each trial's first cell in a flat (trial, day) count table, as a column."""
-    offsets: NDArray[np.int64] = np.arange(TRIALS, dtype=np.int64)[:, None] * known
-    return offsets
 
 
 def _percentile(ordered: NDArray[np.int64], share: float) -> int | None:

@@ -1,5 +1,6 @@
 """A score compiled for fast folding: indices, the dependency order, epoch-second deadlines."""
 
+import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,6 +125,10 @@ class Plan:
         self.order = self._dependency_order()
         """Milestones in dependency order. (Computed here, not as a cached property: the
         compiled core's classes keep no instance dictionary to cache in.)"""
+        self.work_order = self._work_order()
+        """The order a section takes up its milestones (the forecast and the simulated team
+        follow it): a milestone after its dependencies, otherwise the earliest due first,
+        then the score's order."""
         self.in_section = {
             section: tuple(m for m in self.milestones.values() if m.section == section)
             for section in self.sections
@@ -186,6 +191,30 @@ class Plan:
 
         for milestone_id in self.milestones:
             place(milestone_id)
+        return tuple(ordered)
+
+    def _work_order(self) -> tuple[str, ...]:
+        position = {milestone_id: index for index, milestone_id in enumerate(self.milestones)}
+        waiting = {m.id: len(set(m.depends_on)) for m in self.milestones.values()}
+        dependents: dict[str, list[str]] = {milestone_id: [] for milestone_id in self.milestones}
+        for milestone in self.milestones.values():
+            for dependency in set(milestone.depends_on):
+                dependents[dependency].append(milestone.id)
+        ready = [
+            (self.milestones[m].due_end, position[m], m)
+            for m, count in waiting.items()
+            if not count
+        ]
+        heapq.heapify(ready)
+        ordered: list[str] = []
+        while ready:
+            milestone_id = heapq.heappop(ready)[2]
+            ordered.append(milestone_id)
+            for dependent in dependents[milestone_id]:
+                waiting[dependent] -= 1
+                if not waiting[dependent]:
+                    due = self.milestones[dependent].due_end
+                    heapq.heappush(ready, (due, position[dependent], dependent))
         return tuple(ordered)
 
     def planned_start(self, milestone_id: str) -> int:

@@ -37,6 +37,7 @@ MILESTONE_LABEL = "milestone"
 CADENCE_LABEL = "cadence"
 COMMITMENT_LABEL = "commitment"
 KIND_LABEL = "kind"
+PILOT_LABEL = "pilot"
 PARTITION_LABEL = "partition"
 BUCKET_LABEL = "le"
 """Prometheus' own label on histogram buckets."""
@@ -50,9 +51,13 @@ ALLOWED_LABELS = frozenset(
         CADENCE_LABEL,
         COMMITMENT_LABEL,
         KIND_LABEL,
+        PILOT_LABEL,
     }
 )
-"""The only label names a Conductor metric may carry (histograms add Prometheus' own `le`)."""
+"""The only label names a Conductor metric may carry (histograms add Prometheus' own `le`).
+`pilot` ("true"/"false") tells the cues of a pilot score folded in shadow (`conductor run
+--pilot`, never delivered) from the live ones: the same cue can come from both, and a team
+compares them; it names a score's role in the runtime, nothing finer."""
 
 WORKER_ONLY_LABELS = frozenset({PARTITION_LABEL})
 """Allowed on metrics only the Kafka workers expose (see the module docstring)."""
@@ -140,8 +145,9 @@ CUES = Spec(
     "conductor_cues_total",
     Type.COUNTER,
     "Cues emitted, by kind and recipient: a role (with its section), a section, or the "
-    "ensemble as a whole (section and role empty). Small sections count as the ensemble.",
-    ("ensemble", "kind", "section", "role"),
+    "ensemble as a whole (section and role empty). Small sections count as the ensemble. "
+    'pilot="true": cues of the pilot score folded in shadow, recorded and never delivered.',
+    ("ensemble", "kind", "section", "role", "pilot"),
 )
 EVENTS_ACCEPTED = Spec(
     "conductor_events_accepted_total", Type.COUNTER, "Events accepted into the log.", ENSEMBLE

@@ -24,10 +24,12 @@ STATUS_VALUE = {"waiting": 0, "entered": 1, "reached": 2}
 """`conductor_milestone_status` as a number (the dashboards map it back to words)."""
 
 
-def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue]) -> None:
+def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue], pilot: bool = False) -> None:
+    """Count cues by kind and recipient; `pilot`: the cues of a pilot score in shadow."""
+    flag = "true" if pilot else "false"
     for cue in cues:
         section, role = rollup.recipient(cue)
-        metrics.cues.inc(cue.ensemble, cue.kind.value, section, role)
+        metrics.cues.inc(cue.ensemble, cue.kind.value, section, role, flag)
 
 
 def record_outcome(

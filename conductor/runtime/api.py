@@ -223,9 +223,13 @@ def create_app(
         kind: CueKind | None = None,
         role: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+        pilot: Annotated[
+            bool, Query(description="the pilot score's cues (recorded, never delivered)")
+        ] = False,
     ) -> Response:
-        """Cues in the order they fired; page with `since` = the `next` of the last answer."""
-        found = runtime.store.cues(since, kind.value if kind else None, role, limit)
+        """Cues in the order they fired; page with `since` = the `next` of the last answer.
+        With `pilot=true`, the cues of the pilot score folded in shadow, in their own order."""
+        found = runtime.store.cues(since, kind.value if kind else None, role, limit, pilot)
         cues = b",".join(body for _, body in found)
         following = found[-1][0] if found else since
         return Response(

@@ -9,7 +9,7 @@ a batch's `committed` future resolves once they are in the log.
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +30,7 @@ from conductor.io.statejson import dumps as state_json
 from conductor.metrics.catalogue import WHOLE
 from conductor.metrics.registry import Metrics
 from conductor.runtime.deadlines import DeadlineIndex
+from conductor.runtime.pilot import Pilot
 from conductor.runtime.steps import Slicer, Steps, complete
 from conductor.runtime.store import Entry, Rows, Store
 from conductor.runtime.writer import InlineWriter, LogWriter
@@ -37,7 +38,7 @@ from conductor.session.clock import Clock, now_of, too_far_ahead
 from conductor.session.ensembles import Session
 from conductor.session.ticks import due_tick
 from conductor.sinks.routing import Router
-from schemas import Score
+from schemas import Cue, Score
 from schemas.events import Event, ScoreData, ScoreRevised
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class LiveRuntime:
         writer: LogWriter | None = None,
         *,
         max_skew: timedelta | None = None,
+        pilot: Score | None = None,
     ) -> None:
         self.store = store
         """Read by the runtime (recovery, cues, the outbox); written only through `writer`."""
@@ -102,6 +104,11 @@ class LiveRuntime:
         of one is told from a conflict before its commit."""
         self._abandoned = False
         self._deadlines = DeadlineIndex()
+        self.pilot_score = pilot
+        self.pilot: Pilot | None = None
+        """The pilot score in shadow (`conductor.runtime.pilot`), when one is given."""
+        self._pilot_seq = 0
+        self._pilot_ticks: list[Cue] = []
 
     # -- start ---------------------------------------------------------------------------
 
@@ -113,6 +120,8 @@ class LiveRuntime:
         self.newest = None
         self._pending = []
         self._cue_seq = self.store.last_seq()
+        self._pilot_seq = self.store.last_seq(pilot=True)
+        self._pilot_ticks = []
         snapshot = self.store.latest_snapshot()
         if snapshot is not None:
             try:
@@ -134,6 +143,9 @@ class LiveRuntime:
             replayed += 1
         engines = self.session.engines.items()
         self._deadlines = DeadlineIndex((name, e.next_deadline()) for name, e in engines)
+        if self.pilot_score is not None:
+            self.pilot = Pilot(self.pilot_score, self.metrics)
+            self.pilot.replay(_parsed(self.store.events_after(0)))
         self.metrics.log_offset.set(self.offset)
         self.metrics.snapshot_offset.set(self._snapshot_at)
         self.metrics.recovery_replayed.set(replayed)
@@ -182,6 +194,8 @@ class LiveRuntime:
         """`tick` in slices (`conductor.runtime.steps`)."""
         self._recover_if_abandoned()
         ticks = yield from self._ticks_due(Slicer())
+        if self.pilot is not None:
+            self._pilot_ticks += self.pilot.tick(self.clock)
         self._flush()  # a failed write is the writer's callback's to handle
         return ticks
 
@@ -327,18 +341,28 @@ class LiveRuntime:
     # -- appending -----------------------------------------------------------------------
 
     def _entry(self, event: Event, body: bytes, outcome: Outcome) -> Entry:
-        return Entry.of(event.id, event.ensemble, body, outcome.cues)
+        shadow = self.pilot.fold(event) if self.pilot is not None else []
+        return Entry.of(event.id, event.ensemble, body, outcome.cues, shadow)
 
     def _flush(self) -> "Future[Any] | None":
         """Hand the pending entries, if any, to the writer: one transaction for a batch and
         its ticks. Returns the commit to wait for."""
-        if not self._pending:
+        if not self._pending and not self._pilot_ticks:
             return None
         entries, self._pending = self._pending, []
-        rows = Rows.of(entries, self.offset, self._cue_seq, self.router.outbox)
+        pilot_ticks, self._pilot_ticks = self._pilot_ticks, []
+        rows = Rows.of(
+            entries,
+            self.offset,
+            self._cue_seq,
+            self.router.outbox,
+            after_pilot_seq=self._pilot_seq,
+            pilot_ticks=pilot_ticks,
+        )
         keys = [(entry.ensemble, entry.id) for entry in entries]
         self.offset += len(rows.events)
         self._cue_seq += len(rows.cues)
+        self._pilot_seq += len(rows.pilot_cues)
         committed = self.writer.submit("write", rows, time.time())
         generation = self._generation
         committed.add_done_callback(lambda done: self._written(done, generation, keys))
@@ -415,6 +439,13 @@ class LiveRuntime:
             metrics.child(metrics.deliveries, sink)  # at 0 before the first delivery
             metrics.child(metrics.delivery_failures, sink)
             metrics.child(metrics.delivery_lag, sink)
+
+
+def _parsed(entries: Iterable[tuple[int, bytes]]) -> Iterator[Event]:
+    for _, body in entries:
+        event = parse_event(body)
+        if not isinstance(event, list):
+            yield event
 
 
 def _log_if_failed(done: "Future[Any]") -> None:

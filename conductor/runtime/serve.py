@@ -7,8 +7,9 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from conductor.errors import Problem
+from conductor.errors import InvalidScore, Problem
 from conductor.gctune import tune_for_folding
+from conductor.io.scorefile import load_score
 from conductor.metrics.registry import build_metrics
 from conductor.runtime.api import Background, create_app
 from conductor.runtime.delivery import Courier
@@ -62,6 +63,22 @@ def clock_of(settings: Settings) -> Clock:
     return WallClock()
 
 
+def pilot_of(settings: Settings, score: Score | None) -> Score | None:
+    """The `--pilot` score, read before anything is opened or started; one of another
+    ensemble than the live score's is refused (it would fold none of its events)."""
+    if settings.pilot is None:
+        return None
+    pilot = load_score(settings.pilot)
+    if score is not None and pilot.ensemble != score.ensemble:
+        problem = Problem(
+            "ensemble",
+            f"{pilot.ensemble!r} is not the live score's {score.ensemble!r}: a pilot folds the "
+            "live score's events in shadow",
+        )
+        raise InvalidScore(f"--pilot {settings.pilot}", [problem])
+    return pilot
+
+
 def build(
     settings: Settings,
     score: Score | None = None,
@@ -70,6 +87,7 @@ def build(
 ) -> tuple[FastAPI, LiveRuntime]:
     """Open the log, rebuild state, publish `score` if it changed; the app is ready to serve,
     with `background` jobs (the demo's simulated team) running beside it."""
+    pilot = pilot_of(settings, score)
     clock = clock or clock_of(settings)
     skew = settings.max_clock_skew
     if "max_clock_skew" not in settings.model_fields_set and isinstance(clock, WallClock):
@@ -87,6 +105,7 @@ def build(
         settings.min_group_size,
         writer,
         max_skew=skew,
+        pilot=pilot,
     )
     runtime.recover()
     if score is not None:

@@ -13,6 +13,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONDUCTOR_", extra="forbid")
 
     score: Path | None = Field(None, description="score file published on start if it changed")
+    pilot: Path | None = Field(
+        None, description="a second score folded in shadow: its cues recorded, never delivered"
+    )
     db: Path = Field(Path("conductor.db"), description="the SQLite log")
     host: str = "127.0.0.1"
     port: int = 8000

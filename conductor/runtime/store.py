@@ -41,6 +41,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     PRIMARY KEY (sink, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sink, seq) WHERE delivered IS NULL;
+CREATE TABLE IF NOT EXISTS pilot_cues (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    role TEXT,
+    body BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
 
@@ -75,10 +83,15 @@ class Entry:
     body: bytes
     cues: list[Cue] = field(default_factory=list)
     bodies: list[bytes] = field(default_factory=list)
+    pilot_cues: list[Cue] = field(default_factory=list)
+    """What the pilot score folded in shadow cued for it (recorded apart, never delivered)."""
 
     @classmethod
-    def of(cls, id: str, ensemble: str, body: bytes, cues: Sequence[Cue]) -> "Entry":
-        return cls(id, ensemble, body, list(cues), [model_json(cue) for cue in cues])
+    def of(
+        cls, id: str, ensemble: str, body: bytes, cues: Sequence[Cue], pilot_cues: Sequence[Cue]
+    ) -> "Entry":
+        bodies = [model_json(cue) for cue in cues]
+        return cls(id, ensemble, body, list(cues), bodies, list(pilot_cues))
 
 
 @dataclass
@@ -91,6 +104,8 @@ class Rows:
     """(seq, id, pos, kind, role, body)"""
     outbox: list[tuple[str, int, float]] = field(default_factory=list)
     """(sink, seq, release): each cue for each sink that takes it, due at `release`."""
+    pilot_cues: list[tuple[int, str, int, str, str | None, bytes]] = field(default_factory=list)
+    """The pilot's cues, numbered in their own sequence, in their own table (no outbox rows)."""
 
     @classmethod
     def of(
@@ -99,13 +114,17 @@ class Rows:
         after_pos: int,
         after_seq: int,
         deliveries: Callable[[Cue], Sequence[tuple[str, float]]] = lambda cue: (),
+        after_pilot_seq: int = 0,
+        pilot_ticks: Sequence[Cue] = (),
     ) -> "Rows":
-        """Number `entries` from the offset and cue sequence number after the given ones;
-        `deliveries` says which sinks take a cue and when it is due."""
+        """Number `entries` from the offset and cue sequence numbers after the given ones;
+        `deliveries` says which sinks take a cue and when it is due; `pilot_ticks`: the
+        pilot's cues of its own deadlines, at the newest offset."""
         events: list[tuple[int, str, str, bytes]] = []
         cues: list[tuple[int, str, int, str, str | None, bytes]] = []
         outbox: list[tuple[str, int, float]] = []
-        pos, seq = after_pos, after_seq
+        pilot: list[tuple[int, str, int, str, str | None, bytes]] = []
+        pos, seq, pilot_seq = after_pos, after_seq, after_pilot_seq
         for entry in entries:
             pos += 1
             events.append((pos, entry.id, entry.ensemble, entry.body))
@@ -114,7 +133,18 @@ class Rows:
                 role = cue.to.role if isinstance(cue.to, ToRole) else None
                 cues.append((seq, cue.id, pos, cue.kind.value, role, body))
                 outbox += [(sink, seq, due) for sink, due in deliveries(cue)]
-        return cls(events, cues, outbox)
+            for cue in entry.pilot_cues:
+                pilot_seq += 1
+                pilot.append(_pilot_row(pilot_seq, pos, cue))
+        for cue in pilot_ticks:
+            pilot_seq += 1
+            pilot.append(_pilot_row(pilot_seq, pos, cue))
+        return cls(events, cues, outbox, pilot)
+
+
+def _pilot_row(seq: int, pos: int, cue: Cue) -> tuple[int, str, int, str, str | None, bytes]:
+    role = cue.to.role if isinstance(cue.to, ToRole) else None
+    return (seq, cue.id, pos, cue.kind.value, role, model_json(cue))
 
 
 @dataclass(frozen=True)
@@ -145,8 +175,9 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def last_seq(self) -> int:
-        row = self._db.execute("SELECT max(seq) FROM cues").fetchone()
+    def last_seq(self, pilot: bool = False) -> int:
+        table = "pilot_cues" if pilot else "cues"
+        row = self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()
         return int(row[0] or 0)
 
     def write(self, rows: Rows, now: float) -> None:
@@ -160,6 +191,8 @@ class Store:
             db.executemany(
                 "INSERT INTO outbox (sink, seq, created, release) VALUES (?, ?, ?, ?)", outbox
             )
+            if rows.pilot_cues:
+                db.executemany("INSERT INTO pilot_cues VALUES (?, ?, ?, ?, ?, ?)", rows.pilot_cues)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -184,9 +217,11 @@ class Store:
         return None if found is None else (int(found[0]), bytes(found[1]))
 
     def cues(
-        self, since: int, kind: str | None, role: str | None, limit: int
+        self, since: int, kind: str | None, role: str | None, limit: int, pilot: bool = False
     ) -> list[tuple[int, bytes]]:
-        query = "SELECT seq, body FROM cues WHERE seq > ?"
+        """Live cues, or with `pilot` the pilot score's (their own table and sequence)."""
+        table = "pilot_cues" if pilot else "cues"
+        query = f"SELECT seq, body FROM {table} WHERE seq > ?"
         args: list[object] = [since]
         if kind is not None:
             query += " AND kind = ?"

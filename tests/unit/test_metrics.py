@@ -150,11 +150,13 @@ def test_histograms_document_their_buckets() -> None:
 def test_outcome_counts_cues_events_and_observations(score: Score) -> None:
     registry = exercised_registry(score)
     value = registry.get_sample_value
+    live = {"pilot": "false"}
     role = {"ensemble": "harbor", "kind": "hold", "section": "platform", "role": "platform-dev"}
+    role |= live
     assert value("conductor_cues_total", role) == 1
-    section = {"ensemble": "harbor", "kind": "hold", "section": "product", "role": ""}
+    section = {"ensemble": "harbor", "kind": "hold", "section": "product", "role": "", **live}
     assert value("conductor_cues_total", section) == 1
-    whole = {"ensemble": "harbor", "kind": "hold", "section": "", "role": ""}
+    whole = {"ensemble": "harbor", "kind": "hold", "section": "", "role": "", **live}
     assert value("conductor_cues_total", whole) == 1
     assert value("conductor_events_accepted_total", {"ensemble": "harbor"}) == 1
     assert value("conductor_events_duplicate_total", {"ensemble": "harbor"}) == 1
@@ -215,7 +217,7 @@ def test_small_sections_roll_up_into_the_ensemble(score: Score) -> None:
     exposed = generate_latest(registry).decode()
     assert 'section="quality"' not in exposed
     assert 'role="quality-dev"' not in exposed
-    whole = {"ensemble": "harbor", "kind": "hold", "section": "", "role": ""}
+    whole = {"ensemble": "harbor", "kind": "hold", "section": "", "role": "", "pilot": "false"}
     assert registry.get_sample_value("conductor_cues_total", whole) == 2
     assert (
         registry.get_sample_value(

@@ -23,9 +23,10 @@ def check_commitments(state: EnsembleState, plan: Plan) -> Effects:
     """A commitment exactly at its confidence is not in breakdown: the team committed to
     meeting it with that probability, and the forecast says it still does."""
     drafts = []
+    days_left = {c.id: (c.by_end - state.now) // DAY for c in plan.commitments.values()}
+    trials = Trials(state, plan, max(days_left.values(), default=0))
     for commitment in plan.commitments.values():
-        trials = Trials(state, plan, commitment.id, commitment.milestones)
-        probability = trials.share_done((commitment.by_end - state.now) // DAY)
+        probability = trials.probability(commitment.milestones, commitment.by_end)
         state.forecasts[commitment.id] = probability
         if probability >= commitment.confidence:
             release(state, NAME, commitment.id)

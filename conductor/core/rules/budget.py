@@ -10,7 +10,7 @@ from conductor.core.effects import CueDraft, Timer
 from conductor.core.hooks import NOTHING, Effects, Rule
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState, PendingCue
-from schemas import CueKind, Severity
+from schemas import Cue, CueKind, Severity
 
 SEVERITY_RANK = {Severity.INFO.value: 0, Severity.WARN.value: 1, Severity.CRITICAL.value: 2}
 
@@ -72,6 +72,13 @@ def send_digest(state: EnsembleState, plan: Plan, timer: Timer) -> Effects:
         folded=tuple((cue.id, cue.kind, cue.subject, cue.severity) for cue in folded),
     )
     return (draft,)
+
+
+def folded_count(digest: Cue) -> int:
+    """How many cues a digest stands for: the count its reason begins with (`send_digest`
+    writes it, this is the one place that reads it back)."""
+    count, _, _ = digest.reason.partition(" ")
+    return int(count)
 
 
 class Budget(Rule):
