@@ -3,6 +3,7 @@ or a catalogue constant, never a string typed here."""
 
 from conductor.metrics.catalogue import (
     ENSEMBLE_LABEL,
+    PILOT_LABEL,
     SECTION_LABEL,
     TARGET_LABELS,
     UP,
@@ -36,11 +37,15 @@ def matchers(*pairs: tuple[str, str], op: str = "=~") -> str:
 
 
 def team(spec: Spec | str, part: str = "", section: bool = False, extra: str = "") -> str:
-    """A spec's (or a recorded rule's) series for the dashboard's ensemble (and section)."""
+    """A spec's (or a recorded rule's) series for the dashboard's ensemble (and section);
+    never a pilot score's shadow cues (`conductor run --pilot`), which no one received."""
     pairs = [(ENSEMBLE_LABEL, f"${ENSEMBLE_VAR}")]
     if section:
         pairs.append((SECTION_LABEL, f"${SECTION_VAR}"))
     inside = matchers(*pairs) + (f", {extra}" if extra else "")
+    if isinstance(spec, Spec) and PILOT_LABEL in spec.labels:
+        inside += f', {PILOT_LABEL}!="true"'
+
     metric = spec if isinstance(spec, str) else name(spec, part)
     return f"{metric}{{{inside}}}"
 

@@ -184,6 +184,15 @@ def test_every_query_uses_only_metrics_and_labels_of_the_catalogue() -> None:
         assert labels <= LABELS, (where, labels)
 
 
+def test_no_panel_counts_a_pilot_scores_shadow_cues() -> None:
+    """`conductor run --pilot` counts its cues under `pilot="true"`: nobody received them."""
+    reading = [(where, expr) for where, expr in all_exprs() if "conductor_cues_total{" in expr]
+    assert reading
+    for where, expr in reading:
+        for inside in re.findall(r"conductor_cues_total\{([^}]*)\}", expr):
+            assert 'pilot!="true"' in inside, (where, expr)
+
+
 def test_the_name_check_catches_a_name_outside_the_catalogue() -> None:
     assert names_in('sum by (person) (rate(conductor_cues_total{user="x"}[5m]))') == (
         {"conductor_cues_total"},
