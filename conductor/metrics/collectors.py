@@ -72,6 +72,7 @@ class TallyCounter(Collector):
     def prime(self, *values: str) -> None:
         """Expose these label values at 0 until counted: Prometheus' `increase` takes a
         series' first sample as its start, so a series born at 1 would hide its first count."""
+        _check_arity(self.spec, values)
         self._counts.setdefault(values, 0.0)
 
     def collect(self) -> Iterator[Metric]:
@@ -111,6 +112,7 @@ class TallyHistogram(Collector):
 
     def prime(self, *values: str) -> None:
         """Expose these label values with empty buckets until observed (see `TallyCounter`)."""
+        _check_arity(self.spec, values)
         self._series.setdefault(values, ([0] * (len(self._bounds) + 1), [0.0]))
 
     def collect(self) -> Iterator[Metric]:
@@ -123,3 +125,10 @@ class TallyHistogram(Collector):
 
 
 _go_float: Callable[[float], str] = floatToGoString  # (untyped in prometheus-client)
+
+
+def _check_arity(spec: Spec, values: tuple[str, ...]) -> None:
+    """A primed series must carry every label: one short of them is another series, which
+    leaves the real one to be born at its first count."""
+    if len(values) != len(spec.labels):
+        raise ValueError(f"{spec.name}: {len(values)} label values for {spec.labels}")

@@ -20,13 +20,16 @@ from conductor.metrics.registry import Metrics
 from conductor.metrics.rollup import Rollup
 from schemas import Cue, CueKind
 
+LIVE, PILOT = "false", "true"
+"""The `pilot` label of `conductor_cues_total`: a live cue's, a pilot score's in shadow."""
+
 STATUS_VALUE = {"waiting": 0, "entered": 1, "reached": 2}
 """`conductor_milestone_status` as a number (the dashboards map it back to words)."""
 
 
 def record_cues(metrics: Metrics, rollup: Rollup, cues: Iterable[Cue], pilot: bool = False) -> None:
     """Count cues by kind and recipient; `pilot`: the cues of a pilot score in shadow."""
-    flag = "true" if pilot else "false"
+    flag = PILOT if pilot else LIVE
     for cue in cues:
         section, role = rollup.recipient(cue)
         metrics.cues.inc(cue.ensemble, cue.kind.value, section, role, flag)
@@ -77,7 +80,7 @@ def prime(metrics: Metrics, rollup: Rollup, ensemble: str) -> None:
     )
     for kind in CueKind:
         for section, role in recipients:
-            metrics.cues.prime(ensemble, kind.value, section, role)
+            metrics.cues.prime(ensemble, kind.value, section, role, LIVE)
     for section in (WHOLE, *sections):
         metrics.cycle_time.prime(ensemble, section)
         metrics.decision_latency.prime(ensemble, section)  # the deciding role's section

@@ -289,7 +289,7 @@ def test_cue_counters_and_histograms_start_at_zero_for_every_recipient(score: Sc
     value = registry.get_sample_value
     for section, role in [("", ""), ("quality", ""), ("platform", "platform-dev")]:
         labels = {"ensemble": "harbor", "kind": "breakdown", "section": section, "role": role}
-        assert value("conductor_cues_total", labels) == 0
+        assert value("conductor_cues_total", {**labels, "pilot": "false"}) == 0
     for section in ("", "platform", "product", "quality"):
         labels = {"ensemble": "harbor", "section": section}
         assert value("conductor_cycle_time_seconds_count", labels) == 0
@@ -393,3 +393,10 @@ def test_the_gateway_counts_what_it_ignores_and_exposes_no_log_of_its_own() -> N
         family.name for family in build_metrics(CollectorRegistry(), WORKER).registry.collect()
     }, "a worker reads no tool's deliveries"
     assert not gateway & {"conductor_snapshot_offset", "conductor_log_offset"}
+
+
+def test_a_primed_series_must_carry_every_label() -> None:
+    """One label short is another series: the real one would be born at its first count."""
+    metrics = build_metrics(CollectorRegistry())
+    with pytest.raises(ValueError, match="conductor_cues_total: 4 label values"):
+        metrics.cues.prime("harbor", "breakdown", "", "")

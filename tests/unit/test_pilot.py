@@ -14,12 +14,14 @@ from conductor.errors import InvalidScore
 from conductor.io.scorefile import load_score
 from conductor.metrics.registry import build_metrics
 from conductor.rehearsal.logcompare import compare_on_log
-from conductor.runtime.delivery import Courier, JsonlSink
+from conductor.runtime.delivery import Courier
 from conductor.runtime.live import LiveRuntime
 from conductor.runtime.serve import build
 from conductor.runtime.settings import Settings
 from conductor.runtime.store import Store
 from conductor.session.clock import ScaledClock
+from conductor.sinks.build import Planned, router_of, shorthands
+from conductor.sinks.retry import RetryPolicy
 from schemas import Cue, Score
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -49,10 +51,24 @@ def started(count: int) -> list[bytes]:
     ]
 
 
+def jsonl_sink(db: Path) -> Planned:
+    """The `--jsonl` sink, beside the log."""
+    (planned,) = shorthands(
+        stdout=False,
+        jsonl=db.parent / "cues.jsonl",
+        webhook=None,
+        webhook_secret=None,
+        webhook_timeout=1.0,
+        retry=RetryPolicy(cap=0.1),
+    )
+    return planned
+
+
 def pilot_runtime(db: Path, pilot: Score) -> LiveRuntime:
     clock = ScaledClock(datetime(2026, 3, 2, 12, tzinfo=UTC), speed=0)
     metrics = build_metrics(CollectorRegistry())
-    live = LiveRuntime(Store(db), metrics, clock, ("jsonl",), pilot=pilot)
+    router = router_of([jsonl_sink(db)])
+    live = LiveRuntime(Store(db), metrics, clock, router, pilot=pilot)
     live.recover()
     live.publish_score(SCORE)
     return live
@@ -79,8 +95,9 @@ def test_a_pilot_lowering_a_wip_limit_cues_tempo_where_the_live_score_does_not_a
     assert all(b'"pilot"' not in body for _, body in live_cues), "live cues carry no flag"
     assert set(kinds(pilot_cues)) >= {"entry"}, "the pilot is published with the live score"
 
-    sink = JsonlSink(tmp_path / "cues.jsonl")
-    courier = Courier(sink, live.store, live.metrics, retry_cap=0.1)
+    planned = jsonl_sink(tmp_path / "log.db")
+    sink = planned.open()
+    courier = Courier(sink, live.store, live.metrics, planned.retry)
     delivered = asyncio.run(courier.deliver_due())
     asyncio.run(sink.close())
     assert delivered == len(live_cues) > 0
@@ -94,7 +111,7 @@ def test_a_pilot_lowering_a_wip_limit_cues_tempo_where_the_live_score_does_not_a
     value = live.metrics.registry.get_sample_value
     labels = {"ensemble": "harbor", "kind": "tempo", "section": "platform", "role": ""}
     assert value("conductor_cues_total", {**labels, "pilot": "true"}) == 1
-    assert value("conductor_cues_total", {**labels, "pilot": "false"}) is None
+    assert value("conductor_cues_total", {**labels, "pilot": "false"}) == 0  # primed, never counted
     live.close()
 
 
