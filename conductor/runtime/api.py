@@ -2,16 +2,17 @@
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from conductor.access import Grant, Tokens
 from conductor.errors import ConductorError
 from conductor.ingest import cloudevents
 from conductor.ingest.answers import status_of
@@ -65,9 +66,13 @@ def create_app(
     max_body_bytes: int = 8 * 1024 * 1024,
     background: list[Background] | None = None,
     github_secret: str | None = None,
+    read_token: str | None = None,
 ) -> FastAPI:
     """The app; its lifespan runs the ticker, one courier per sink and any `background` jobs.
-    `github_secret` signs GitHub's webhook deliveries (none: they are refused)."""
+    `github_secret` signs GitHub's webhook deliveries (none: they are refused). With
+    `api_token` set every endpoint but `/healthz` needs a bearer token; `read_token` reads
+    only (posting with it is answered 403)."""
+    tokens = Tokens(api_token, read_token)
 
     def wake() -> None:
         for courier in couriers:
@@ -113,29 +118,54 @@ def create_app(
         title="Conductor",
         summary="Post team events; read cues, tempo, alignment and forecasts.",
         lifespan=lifespan,
+        openapi_url=None,  # served below, behind the token as every read is
+        docs_url=None,
+        redoc_url=None,
     )
-    bearer = HTTPBearer(auto_error=False)
+    bearer = HTTPBearer(
+        auto_error=False,
+        description="CONDUCTOR_API_TOKEN (reads and posts) or CONDUCTOR_API_READ_TOKEN "
+        "(reads only); none needed when no token is set",
+    )
 
-    async def authorized(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
-        """Async although it awaits nothing: FastAPI runs a plain def dependency in a worker
-        thread, a thread hop (and GIL hand-over) on every POST."""
-        if api_token is None:
+    def granted(credentials: HTTPAuthorizationCredentials | None, wanted: Grant) -> None:
+        grant = tokens.grant(credentials.credentials if credentials else None)
+        if grant >= wanted:
             return
-        if credentials is None or not secrets.compare_digest(
-            credentials.credentials.encode(), api_token.encode()
-        ):
+        if grant is Grant.NONE:
             raise HTTPException(
                 401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
             )
+        raise HTTPException(403, "the read-only token may not post")
+
+    async def reader(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        """Async although it awaits nothing: FastAPI runs a plain def dependency in a worker
+        thread, a thread hop (and GIL hand-over) on every request."""
+        granted(credentials, Grant.READ)
+
+    async def writer(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        granted(credentials, Grant.WRITE)
+
+    reads = [Depends(reader)]
+    writes = [Depends(writer)]
+    Answers = dict[int | str, dict[str, Any]]
+    unauthorized: Answers = {
+        401: {"description": "no token, or a wrong one, while CONDUCTOR_API_TOKEN is set"}
+    }
+    forbidden: Answers = {403: {"description": "the read-only token may not post"}}
+    unknown: Answers = {404: {"description": "unknown ensemble or cue"}}
+    invalid: Answers = {422: {"description": "a parameter out of range; each problem names it"}}
 
     event_schema = EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
     defs = event_schema.pop("$defs", {})
 
     @app.post(
         "/events",
-        dependencies=[Depends(authorized)],
+        dependencies=writes,
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -150,6 +180,8 @@ def create_app(
             },
             "responses": {
                 "200": {"description": "per line: accepted, duplicate or rejected"},
+                "401": unauthorized[401],
+                "403": forbidden[403],
                 "413": {"description": "body larger than the configured limit"},
                 "422": {"description": "nothing appended; each problem names its field"},
             },
@@ -204,15 +236,35 @@ def create_app(
             return _json({"detail": str(error)}, 401)
         return await answer(await fold(runtime.ingest_steps(intake)), intake)
 
-    @app.get("/calendar/{ensemble}.ics", response_class=Response)
-    async def get_calendar(ensemble: str) -> Response:
+    @app.get(
+        "/calendar/{ensemble}.ics",
+        response_class=Response,
+        responses={
+            200: {"content": {"text/calendar": {"schema": {"type": "string"}}}},
+            **unauthorized,
+            **unknown,
+        },
+    )
+    async def get_calendar(
+        ensemble: str,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        token: Annotated[
+            str | None,
+            Query(
+                description="the read-only token, for calendar apps that cannot send a "
+                "header (never the API token: a URL ends up in logs and shared calendars)"
+            ),
+        ] = None,
+    ) -> Response:
         """The ensemble's cadences as an iCalendar feed, to subscribe to in a calendar."""
+        if tokens.grant_in_url(token) is Grant.NONE:
+            granted(credentials, Grant.READ)
         feed = calendar_feed(runtime, ensemble)
         if feed is None:
             return _json({"detail": f"unknown ensemble {ensemble!r}"}, 404)
         return Response(feed, media_type="text/calendar; charset=utf-8")
 
-    @app.get("/cues")
+    @app.get("/cues", dependencies=reads, responses={**unauthorized, **invalid})
     async def get_cues(
         since: Annotated[int, Query(ge=0, description="cue sequence number; cues after it")] = 0,
         kind: CueKind | None = None,
@@ -238,7 +290,9 @@ def create_app(
 
     cue_path = Path(description="the cue's id", max_length=200)
 
-    @app.post("/cues/{cue_id}/ack", dependencies=[Depends(authorized)])
+    answers = {**unauthorized, **forbidden, **unknown, **invalid}
+
+    @app.post("/cues/{cue_id}/ack", dependencies=writes, responses=answers)
     async def acknowledge(cue_id: Annotated[str, cue_path]) -> Response:
         """Acknowledge a cue: a `cue.acknowledged` event in the log (no person in it).
 
@@ -246,7 +300,7 @@ def create_app(
         this runtime never sent."""
         return await answered(cue_id, None)
 
-    @app.post("/cues/{cue_id}/snooze", dependencies=[Depends(authorized)])
+    @app.post("/cues/{cue_id}/snooze", dependencies=writes, responses=answers)
     async def snooze(
         cue_id: Annotated[str, cue_path],
         until: Annotated[datetime, Query(description="ISO 8601 with a timezone")],
@@ -257,7 +311,7 @@ def create_app(
             return _json({"detail": [{"path": "until", "message": "needs a timezone"}]}, 422)
         return await answered(cue_id, until)
 
-    @app.get("/deliveries")
+    @app.get("/deliveries", dependencies=reads, responses={**unauthorized, **invalid})
     async def deliveries(
         failed: bool = False,
         sink: str | None = None,
@@ -269,7 +323,7 @@ def create_app(
         found = runtime.store.deliveries(failed, sink, limit, released)
         return _json({"deliveries": found})
 
-    @app.get("/ensembles/{ensemble}")
+    @app.get("/ensembles/{ensemble}", dependencies=reads, responses={**unauthorized, **unknown})
     async def get_ensemble(ensemble: str) -> Response:
         """Tempo and alignment figures, milestone status and forecasts of one ensemble."""
         async with folding:
@@ -278,16 +332,29 @@ def create_app(
             return _json({"detail": f"unknown ensemble {ensemble!r}"}, 404)
         return _json({**found, "offset": runtime.offset})
 
-    @app.get("/healthz")
+    @app.get("/healthz", responses={503: {"description": "the log writer stopped"}})
     async def healthz() -> Response:
-        """503 once the log cannot be written any more (restart the process)."""
+        """Open to all, token or not (probes). 503 once the log cannot be written any more
+        (restart the process)."""
         status, code = ("ok", 200) if runtime.writer.healthy else ("log writer stopped", 503)
         return _json(
             {"status": status, "offset": runtime.offset, "now": runtime.now().isoformat()}, code
         )
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics",
+        dependencies=reads,
+        response_class=Response,
+        responses={
+            200: {
+                "description": "the Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+            **unauthorized,
+        },
+    )
     async def metrics() -> Response:
+        """Prometheus metrics (with a token set, scraped with `authorization: {credentials}`)."""
         async with folding:
             runtime.refresh_metrics()
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -300,4 +367,13 @@ def create_app(
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # adds the event models' schemas
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=reads)
+    async def openapi_document() -> Response:
+        return _json(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=reads)
+    async def docs() -> Response:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Conductor")
+
     return app
