@@ -25,6 +25,9 @@ from conductor.runtime.steps import Steps, T, drive
 from conductor.runtime.tools import GitHubDeliveries, calendar_feed
 from schemas import EVENT_ADAPTER, CueKind
 
+SQLITE_INTEGER_MAX = 2**63 - 1
+"""The largest integer SQLite stores: a larger `since` is a 422, not an OverflowError."""
+
 TICK_POLL_SECONDS = 0.2
 """How often the ticker compares the clock with the next deadline (a tick is appended at the
 deadline's own instant, so the poll interval delays delivery, never changes a cue)."""
@@ -202,6 +205,8 @@ def create_app(
         except BodyTooLarge:
             return _json({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
         intake = events_of_request(request.headers, body)
+        if not (intake.events or intake.invalid or intake.ignored):
+            return _json({"detail": [{"path": "body", "message": "no event in it"}]}, 422)
         return await answer(await fold(runtime.ingest_steps(intake)), intake)
 
     async def answer(result: BatchResult, intake: Intake) -> Response:
@@ -266,7 +271,10 @@ def create_app(
 
     @app.get("/cues", dependencies=reads, responses={**unauthorized, **invalid})
     async def get_cues(
-        since: Annotated[int, Query(ge=0, description="cue sequence number; cues after it")] = 0,
+        since: Annotated[
+            int,
+            Query(ge=0, le=SQLITE_INTEGER_MAX, description="cue sequence number; cues after it"),
+        ] = 0,
         kind: CueKind | None = None,
         role: str | None = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
