@@ -78,3 +78,7 @@ def bearer_of(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+OPEN = Tokens()
+"""No token configured: every request is allowed."""
