@@ -1,9 +1,8 @@
-"""HTTP plumbing of an ingest endpoint: a bounded body, the bearer token, JSON answers.
+"""HTTP plumbing of an ingest endpoint: a bounded body, JSON answers (tokens: conductor.access).
 
 The gateway's; the embedded runtime's `api.py` still has its own equal `_read_body` and
 `_json` (left alone while its error answers are being reworked), to be replaced by these."""
 
-import secrets
 from typing import Any
 
 import orjson
@@ -33,10 +32,3 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def bearer_allows(expected: str | None, given: str | None) -> bool:
-    """No token configured allows everyone; else the given one must match (constant time)."""
-    if expected is None:
-        return True
-    return given is not None and secrets.compare_digest(given.encode(), expected.encode())
