@@ -24,6 +24,7 @@ from conductor.runtime.live import BatchResult, LiveRuntime
 from conductor.runtime.steps import Steps, T, drive
 from conductor.runtime.tools import GitHubDeliveries, calendar_feed
 from schemas import EVENT_ADAPTER, CueKind
+from schemas.common import Id
 
 SQLITE_INTEGER_MAX = 2**63 - 1
 """The largest integer SQLite stores: a larger `since` is a 422, not an OverflowError."""
@@ -251,7 +252,7 @@ def create_app(
         },
     )
     async def get_calendar(
-        ensemble: str,
+        ensemble: Annotated[Id, Path(description="the ensemble's id")],
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
         token: Annotated[
             str | None,
@@ -276,7 +277,7 @@ def create_app(
             Query(ge=0, le=SQLITE_INTEGER_MAX, description="cue sequence number; cues after it"),
         ] = 0,
         kind: CueKind | None = None,
-        role: str | None = None,
+        role: Annotated[Id | None, Query(description="cues to this role")] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> Response:
         """Cues in the order they fired; page with `since` = the `next` of the last answer."""
@@ -296,12 +297,12 @@ def create_app(
             await asyncio.wrap_future(result.committed)
         return _answer(result)
 
-    cue_path = Path(description="the cue's id", max_length=200)
+    cue_path = Path(description="the cue's id")
 
     answers = {**unauthorized, **forbidden, **unknown, **invalid}
 
     @app.post("/cues/{cue_id}/ack", dependencies=writes, responses=answers)
-    async def acknowledge(cue_id: Annotated[str, cue_path]) -> Response:
+    async def acknowledge(cue_id: Annotated[Id, cue_path]) -> Response:
         """Acknowledge a cue: a `cue.acknowledged` event in the log (no person in it).
 
         `status` is `accepted`, or `duplicate` for a cue acknowledged before; 404 for a cue
@@ -310,7 +311,7 @@ def create_app(
 
     @app.post("/cues/{cue_id}/snooze", dependencies=writes, responses=answers)
     async def snooze(
-        cue_id: Annotated[str, cue_path],
+        cue_id: Annotated[Id, cue_path],
         until: Annotated[datetime, Query(description="ISO 8601 with a timezone")],
     ) -> Response:
         """Snooze a cue until `until`: a `cue.snoozed` event. A snoozed `hold` or `tempo` cue
@@ -322,7 +323,7 @@ def create_app(
     @app.get("/deliveries", dependencies=reads, responses={**unauthorized, **invalid})
     async def deliveries(
         failed: bool = False,
-        sink: str | None = None,
+        sink: Annotated[str | None, Query(max_length=200, description="one sink's")] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> Response:
         """Each cue's delivery per sink, newest first: `delivered`, `pending`, `held` (quiet
@@ -332,7 +333,9 @@ def create_app(
         return _json({"deliveries": found})
 
     @app.get("/ensembles/{ensemble}", dependencies=reads, responses={**unauthorized, **unknown})
-    async def get_ensemble(ensemble: str) -> Response:
+    async def get_ensemble(
+        ensemble: Annotated[Id, Path(description="the ensemble's id")],
+    ) -> Response:
         """Tempo and alignment figures, milestone status and forecasts of one ensemble."""
         async with folding:
             found = runtime.figures(ensemble)
