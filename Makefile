@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint bench clean prometheus compiled kafka kafka-jars dashboards previews
 DEMO_DB := .demo/conductor.db
 COMPILED := build/compiled
-URLLIB3_PINS := import importlib.metadata as m; print(*(f"{n}=={m.version(n)}" for n in ("urllib3-future", "urllib3")))
+URLLIB3_PINS := import importlib.metadata as m; print(*(f'{n}=={m.version(n)}' for n in ('urllib3-future', 'urllib3')))
 SOURCES := $(shell find conductor schemas streams -name '*.py') setup.py pyproject.toml
 
 $(STAMP): pyproject.toml
