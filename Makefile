@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint bench clean prometheus chromium compiled kafka kafka-jars dashboards previews
 DEMO_DB := .demo/conductor.db
 COMPILED := build/compiled
+URLLIB3_PINS := import importlib.metadata as m; print(*(f'{n}=={m.version(n)}' for n in ('urllib3-future', 'urllib3')))
 SOURCES := $(shell find conductor schemas streams -name '*.py') setup.py pyproject.toml
 
 $(STAMP): pyproject.toml
@@ -14,6 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps $$($(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["conductor"]["no-deps-dev"])')
+	# urllib3-future (grafana-client's niquests) overwrites urllib3 with itself at every start,
+	# which breaks requests' pools (schemathesis counts them): the same versions again, apart.
+	URLLIB3_NO_OVERRIDE=1 $(BIN)/pip install --quiet --force-reinstall --no-deps \
+		--no-binary urllib3-future $$($(BIN)/python -c "$(URLLIB3_PINS)")
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -94,6 +94,11 @@ class ConductorApp:
             web_host=config.web_host,
             web_bind=config.web_host,
             web_port=config.web_port,
+            # Faust's /table/ views would serve the snapshots (each ensemble's state) and
+            # /router/ the partitions' owners to anyone reaching the port: only /metrics and
+            # /healthz are served.
+            web_tables_enabled=False,
+            web_router_enabled=False,
             producer_acks=-1,
             # Cues and ticks wait up to 5 ms to share a produce request: one request per
             # cue was a fifth of a busy worker's time (bench/streams.py: b/a 0.29 -> 0.39).

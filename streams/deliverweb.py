@@ -1,5 +1,7 @@
 """The web server of `conductor deliver`: `/metrics` (Prometheus) and `GET /deliveries`, each
-sink's cues waiting (`pending`, `held` by quiet hours) and those given up on (`failed`)."""
+sink's cues waiting (`pending`, `held` by quiet hours) and those given up on (`failed`);
+behind the bearer token (the API token or the read-only one) when `CONDUCTOR_API_TOKEN` is
+set, as the embedded runtime's reads are."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -10,6 +12,7 @@ import orjson
 from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 
+from conductor.access import OPEN, Grant, Tokens, bearer_of
 from streams.deliver import Book
 
 
@@ -19,11 +22,16 @@ class _Quiet(WSGIRequestHandler):
 
 
 def deliveries_app(
-    registry: CollectorRegistry, book: Book
+    registry: CollectorRegistry, book: Book, tokens: Tokens = OPEN
 ) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     metrics = make_wsgi_app(registry)
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if tokens.grant(bearer_of(environ.get("HTTP_AUTHORIZATION"))) is Grant.NONE:
+            body = orjson.dumps({"detail": "a bearer token is required"})
+            headers = [("Content-Type", "application/json"), ("WWW-Authenticate", "Bearer")]
+            start_response("401 Unauthorized", headers)
+            return [body]
         if environ.get("PATH_INFO") != "/deliveries":
             return metrics(environ, start_response)  # type: ignore[no-any-return]
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -43,8 +51,9 @@ def deliveries_app(
     return app
 
 
-def web_server(host: str, port: int, registry: CollectorRegistry, book: Book) -> WSGIServer:
+def web_server(
+    host: str, port: int, registry: CollectorRegistry, book: Book, tokens: Tokens = OPEN
+) -> WSGIServer:
     """Bound, not yet serving: the caller runs `serve_forever` in a thread of its own."""
-    return make_server(
-        host, port, deliveries_app(registry, book), ThreadingWSGIServer, handler_class=_Quiet
-    )
+    app = deliveries_app(registry, book, tokens)
+    return make_server(host, port, app, ThreadingWSGIServer, handler_class=_Quiet)

@@ -23,13 +23,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import RequestResponseEndpoint
 
+from conductor.access import Grant, Tokens, bearer_of
 from conductor.ingest.answers import LineResult, refusal, refused, summary
 from conductor.ingest.github.deliveries import Unauthorized, delivery_intake
 from conductor.ingest.github.routes import Routes
 from conductor.ingest.http import (
     BodyTooLarge,
-    bearer_allows,
     error_response,
     http_error,
     invalid_request,
@@ -59,6 +60,9 @@ class GatewayConfig:
     """Whose `sources.github` map GitHub deliveries to ensembles."""
     github_secret: str | None = None
     api_token: str | None = None
+    """With it, every endpoint but /healthz and /webhooks/github (signed) needs a token."""
+    api_read_token: str | None = None
+    """Reads (/metrics, /docs) but may not post."""
     max_body_bytes: int = 8 * 1024 * 1024
 
 
@@ -138,6 +142,9 @@ class CatalogueShare(Collector):
         return (family for family in self._registry.collect() if family.name in self._names)
 
 
+UNGUARDED = {"/healthz", "/webhooks/github"}
+
+
 def create_gateway(config: GatewayConfig) -> FastAPI:
     registry = CollectorRegistry()
     producing = Producing(config, registry)
@@ -146,6 +153,7 @@ def create_gateway(config: GatewayConfig) -> FastAPI:
     routes = Routes.of(config.scores)
     secret = config.github_secret.encode() if config.github_secret else None
     limit = config.max_body_bytes
+    tokens = Tokens(config.api_token, config.api_read_token)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -165,14 +173,24 @@ def create_gateway(config: GatewayConfig) -> FastAPI:
         },
     )
 
+    @app.middleware("http")
+    async def guard(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """As the embedded runtime answers: 401 without a token, 403 posting with the
+        read-only one. GitHub's deliveries carry their signature instead."""
+        path = request.url.path
+        if path in UNGUARDED:
+            return await call_next(request)
+        grant = tokens.grant(bearer_of(request.headers.get("authorization")))
+        if grant is Grant.NONE:
+            bearer = {"WWW-Authenticate": "Bearer"}
+            return error_response(401, "a bearer token is required", headers=bearer)
+        if grant is Grant.READ and request.method not in {"GET", "HEAD"}:
+            return error_response(403, "the read-only token may not post")
+        return await call_next(request)
+
     @app.post("/events")
     async def post_events(request: Request) -> Response:
         """As the embedded runtime's `POST /events`; answered once the broker acknowledged."""
-        authorization = request.headers.get("authorization", "")
-        scheme, _, token = authorization.partition(" ")
-        if not bearer_allows(config.api_token, token if scheme.lower() == "bearer" else None):
-            bearer = {"WWW-Authenticate": "Bearer"}  # as the embedded runtime answers
-            return error_response(401, "a bearer token is required", headers=bearer)
         try:
             body = await read_body(request, limit)
         except BodyTooLarge:

@@ -45,7 +45,8 @@ def run(
     """Run the embedded runtime: SQLite log, HTTP API, cue delivery, /metrics.
 
     Every option can also be set as a `CONDUCTOR_*` environment variable (options win);
-    `CONDUCTOR_API_TOKEN` requires a bearer token on POST /events;
+    `CONDUCTOR_API_TOKEN` requires a bearer token on every endpoint but /healthz,
+    `CONDUCTOR_API_READ_TOKEN` is a second one that reads only;
     `CONDUCTOR_GITHUB_WEBHOOK_SECRET` verifies GitHub's deliveries to POST /webhooks/github.
     """
     from pydantic import ValidationError

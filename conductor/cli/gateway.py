@@ -30,12 +30,22 @@ def gateway(
 
     Validates and answers as `conductor run` does, and produces the accepted events to the
     events topic keyed by ensemble (acks=all). `CONDUCTOR_GITHUB_WEBHOOK_SECRET` verifies
-    GitHub's deliveries; `CONDUCTOR_API_TOKEN` requires a bearer token on POST /events.
+    GitHub's deliveries; `CONDUCTOR_API_TOKEN` requires a bearer token on every endpoint
+    but /healthz and /webhooks/github; `CONDUCTOR_API_READ_TOKEN` reads (/metrics) only.
     """
     import sys
 
+    from conductor.access import Tokens
     from streams.gateway import GatewayConfig, run_gateway
 
+    tokens = Tokens(
+        os.environ.get("CONDUCTOR_API_TOKEN") or None,
+        os.environ.get("CONDUCTOR_API_READ_TOKEN") or None,
+    )
+    for problem in tokens.problems():
+        typer.echo(f"{problem.path}: {problem.message}", err=True)
+    if tokens.problems():
+        raise typer.Exit(2)
     scores = tuple(load_or_exit(path) for path in score or ())
     config = GatewayConfig(
         broker=broker,
@@ -46,7 +56,8 @@ def gateway(
         replication=replication,
         scores=scores,
         github_secret=os.environ.get("CONDUCTOR_GITHUB_WEBHOOK_SECRET") or None,
-        api_token=os.environ.get("CONDUCTOR_API_TOKEN") or None,
+        api_token=tokens.write,
+        api_read_token=tokens.read,
         max_body_bytes=max_body_bytes,
     )
     print(

@@ -46,25 +46,38 @@ def deliver(
     ] = "127.0.0.1",
     loglevel: Annotated[str, typer.Option()] = "info",
 ) -> None:
-    """Deliver the cues topic to the sinks (routing, quiet hours, retries, signatures)."""
+    """Deliver the cues topic to the sinks (routing, quiet hours, retries, signatures).
+
+    With `CONDUCTOR_API_TOKEN` set, /metrics and /deliveries need it as a bearer token (or
+    `CONDUCTOR_API_READ_TOKEN`), as the embedded runtime's reads do."""
     import logging
+    import os
     import threading
 
     from prometheus_client import CollectorRegistry
 
+    from conductor.access import Tokens
     from conductor.metrics.registry import build_metrics
     from conductor.sinks.build import planned
     from streams.deliver import Book, DeliverConfig, run_deliver
     from streams.deliverweb import web_server
     from streams.topics import TopicNames
 
+    tokens = Tokens(
+        os.environ.get("CONDUCTOR_API_TOKEN") or None,
+        os.environ.get("CONDUCTOR_API_READ_TOKEN") or None,
+    )
+    for problem in tokens.problems():
+        typer.echo(f"{problem.path}: {problem.message}", err=True)
+    if tokens.problems():
+        raise typer.Exit(2)
     plans = [planned(sink) for sink in _load(sinks)]
     ticking = clock if clock in {"wall", "event"} else str(aware(clock, "--clock").timestamp())
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     registry = CollectorRegistry()
     metrics = build_metrics(registry)
     book = Book()
-    server = web_server(web_host, web_port, registry, book)
+    server = web_server(web_host, web_port, registry, book, tokens)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     config = DeliverConfig(broker, TopicNames(prefix).cues, app_id, ticking)

@@ -1,7 +1,6 @@
 """HTTP plumbing of an ingest endpoint, for the embedded runtime and the gateway: a bounded
-body, the bearer token, JSON answers and the one shape of an error answer."""
+body, JSON answers and the one shape of an error answer (tokens: conductor.access)."""
 
-import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -68,10 +67,3 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def bearer_allows(expected: str | None, given: str | None) -> bool:
-    """No token configured allows everyone; else the given one must match (constant time)."""
-    if expected is None:
-        return True
-    return given is not None and secrets.compare_digest(given.encode(), expected.encode())

@@ -2,17 +2,18 @@
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from conductor.access import Grant, Tokens
 from conductor.errors import Problem
 from conductor.ingest import cloudevents
 from conductor.ingest.answers import refusal, status_of
@@ -32,6 +33,10 @@ from conductor.runtime.live import BatchResult, LiveRuntime
 from conductor.runtime.steps import Steps, T, drive
 from conductor.runtime.tools import GitHubDeliveries, calendar_feed
 from schemas import EVENT_ADAPTER, CueKind
+from schemas.common import Id
+
+SQLITE_INTEGER_MAX = 2**63 - 1
+"""The largest integer SQLite stores: a larger `since` is a 422, not an OverflowError."""
 
 TICK_POLL_SECONDS = 0.2
 """How often the ticker compares the clock with the next deadline (a tick is appended at the
@@ -56,9 +61,13 @@ def create_app(
     max_body_bytes: int = 8 * 1024 * 1024,
     background: list[Background] | None = None,
     github_secret: str | None = None,
+    read_token: str | None = None,
 ) -> FastAPI:
     """The app; its lifespan runs the ticker, one courier per sink and any `background` jobs.
-    `github_secret` signs GitHub's webhook deliveries (none: they are refused)."""
+    `github_secret` signs GitHub's webhook deliveries (none: they are refused). With
+    `api_token` set every endpoint but `/healthz` needs a bearer token; `read_token` reads
+    only (posting with it is answered 403)."""
+    tokens = Tokens(api_token, read_token)
 
     def wake() -> None:
         for courier in couriers:
@@ -108,29 +117,54 @@ def create_app(
             RequestValidationError: invalid_request,
             StarletteHTTPException: http_error,
         },
+        openapi_url=None,  # served below, behind the token as every read is
+        docs_url=None,
+        redoc_url=None,
     )
-    bearer = HTTPBearer(auto_error=False)
+    bearer = HTTPBearer(
+        auto_error=False,
+        description="CONDUCTOR_API_TOKEN (reads and posts) or CONDUCTOR_API_READ_TOKEN "
+        "(reads only); none needed when no token is set",
+    )
 
-    async def authorized(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
-        """Async although it awaits nothing: FastAPI runs a plain def dependency in a worker
-        thread, a thread hop (and GIL hand-over) on every POST."""
-        if api_token is None:
+    def granted(credentials: HTTPAuthorizationCredentials | None, wanted: Grant) -> None:
+        grant = tokens.grant(credentials.credentials if credentials else None)
+        if grant >= wanted:
             return
-        if credentials is None or not secrets.compare_digest(
-            credentials.credentials.encode(), api_token.encode()
-        ):
+        if grant is Grant.NONE:
             raise HTTPException(
                 401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
             )
+        raise HTTPException(403, "the read-only token may not post")
+
+    async def reader(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        """Async although it awaits nothing: FastAPI runs a plain def dependency in a worker
+        thread, a thread hop (and GIL hand-over) on every request."""
+        granted(credentials, Grant.READ)
+
+    async def writer(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        granted(credentials, Grant.WRITE)
+
+    reads = [Depends(reader)]
+    writes = [Depends(writer)]
+    Answers = dict[int | str, dict[str, Any]]
+    unauthorized: Answers = {
+        401: {"description": "no token, or a wrong one, while CONDUCTOR_API_TOKEN is set"}
+    }
+    forbidden: Answers = {403: {"description": "the read-only token may not post"}}
+    unknown: Answers = {404: {"description": "unknown ensemble or cue"}}
+    invalid: Answers = {422: {"description": "a parameter out of range; each problem names it"}}
 
     event_schema = EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
     defs = event_schema.pop("$defs", {})
 
     @app.post(
         "/events",
-        dependencies=[Depends(authorized)],
+        dependencies=writes,
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -145,6 +179,8 @@ def create_app(
             },
             "responses": {
                 "200": {"description": "per line: accepted, duplicate, conflict or rejected"},
+                "401": unauthorized[401],
+                "403": forbidden[403],
                 "409": {"description": "a single event whose id names another event"},
                 "413": {"description": "body larger than the configured limit"},
                 "415": {"description": "a Content-Type no reader takes"},
@@ -207,21 +243,42 @@ def create_app(
             return error_response(401, str(error))
         return await answer(await fold(runtime.ingest_steps(intake)), intake)
 
-    @app.get("/calendar/{ensemble}.ics", response_class=Response)
-    async def get_calendar(ensemble: str) -> Response:
+    @app.get(
+        "/calendar/{ensemble}.ics",
+        response_class=Response,
+        responses={
+            200: {"content": {"text/calendar": {"schema": {"type": "string"}}}},
+            **unauthorized,
+            **unknown,
+        },
+    )
+    async def get_calendar(
+        ensemble: Annotated[Id, Path(description="the ensemble's id")],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        token: Annotated[
+            str | None,
+            Query(
+                description="the read-only token, for calendar apps that cannot send a "
+                "header (never the API token: a URL ends up in logs and shared calendars)"
+            ),
+        ] = None,
+    ) -> Response:
         """The ensemble's cadences as an iCalendar feed, to subscribe to in a calendar."""
+        if tokens.grant_in_url(token) is Grant.NONE:
+            granted(credentials, Grant.READ)
         feed = calendar_feed(runtime, ensemble)
         if feed is None:
             return error_response(404, f"unknown ensemble {ensemble!r}")
         return Response(feed, media_type="text/calendar; charset=utf-8")
 
-    @app.get("/cues")
+    @app.get("/cues", dependencies=reads, responses={**unauthorized, **invalid})
     async def get_cues(
         since: Annotated[
-            int, Query(ge=0, le=2**63 - 1, description="cue sequence number; cues after it")
+            int,
+            Query(ge=0, le=SQLITE_INTEGER_MAX, description="cue sequence number; cues after it"),
         ] = 0,
         kind: CueKind | None = None,
-        role: Annotated[str | None, Query(max_length=200)] = None,
+        role: Annotated[Id | None, Query(description="cues to this role")] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
         pilot: Annotated[
             bool, Query(description="the pilot score's cues (recorded, never delivered)")
@@ -245,19 +302,21 @@ def create_app(
             await asyncio.wrap_future(result.committed)
         return _answer(result)
 
-    cue_path = Path(description="the cue's id", max_length=200)
+    cue_path = Path(description="the cue's id")
 
-    @app.post("/cues/{cue_id}/ack", dependencies=[Depends(authorized)])
-    async def acknowledge(cue_id: Annotated[str, cue_path]) -> Response:
+    answers = {**unauthorized, **forbidden, **unknown, **invalid}
+
+    @app.post("/cues/{cue_id}/ack", dependencies=writes, responses=answers)
+    async def acknowledge(cue_id: Annotated[Id, cue_path]) -> Response:
         """Acknowledge a cue: a `cue.acknowledged` event in the log (no person in it).
 
         `status` is `accepted`, or `duplicate` for a cue acknowledged before; 404 for a cue
         this runtime never sent."""
         return await answered(cue_id, None)
 
-    @app.post("/cues/{cue_id}/snooze", dependencies=[Depends(authorized)])
+    @app.post("/cues/{cue_id}/snooze", dependencies=writes, responses=answers)
     async def snooze(
-        cue_id: Annotated[str, cue_path],
+        cue_id: Annotated[Id, cue_path],
         until: Annotated[datetime, Query(description="ISO 8601 with a timezone")],
     ) -> Response:
         """Snooze a cue until `until`: a `cue.snoozed` event. A snoozed `hold` or `tempo` cue
@@ -268,10 +327,10 @@ def create_app(
             )
         return await answered(cue_id, until)
 
-    @app.get("/deliveries")
+    @app.get("/deliveries", dependencies=reads, responses={**unauthorized, **invalid})
     async def deliveries(
         failed: bool = False,
-        sink: Annotated[str | None, Query(max_length=200)] = None,
+        sink: Annotated[str | None, Query(max_length=200, description="one sink's")] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> Response:
         """Each cue's delivery per sink, newest first: `delivered`, `pending`, `held` (quiet
@@ -280,8 +339,10 @@ def create_app(
         found = runtime.store.deliveries(failed, sink, limit, released)
         return json_response({"deliveries": found})
 
-    @app.get("/ensembles/{ensemble}")
-    async def get_ensemble(ensemble: str) -> Response:
+    @app.get("/ensembles/{ensemble}", dependencies=reads, responses={**unauthorized, **unknown})
+    async def get_ensemble(
+        ensemble: Annotated[Id, Path(description="the ensemble's id")],
+    ) -> Response:
         """Tempo and alignment figures, milestone status and forecasts of one ensemble."""
         async with folding:
             found = runtime.figures(ensemble)
@@ -289,16 +350,29 @@ def create_app(
             return error_response(404, f"unknown ensemble {ensemble!r}")
         return json_response({**found, "offset": runtime.offset})
 
-    @app.get("/healthz")
+    @app.get("/healthz", responses={503: {"description": "the log writer stopped"}})
     async def healthz() -> Response:
-        """503 once the log cannot be written any more (restart the process)."""
+        """Open to all, token or not (probes). 503 once the log cannot be written any more
+        (restart the process)."""
         status, code = ("ok", 200) if runtime.writer.healthy else ("log writer stopped", 503)
         return json_response(
             {"status": status, "offset": runtime.offset, "now": runtime.now().isoformat()}, code
         )
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics",
+        dependencies=reads,
+        response_class=Response,
+        responses={
+            200: {
+                "description": "the Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+            **unauthorized,
+        },
+    )
     async def metrics() -> Response:
+        """Prometheus metrics (with a token set, scraped with `authorization: {credentials}`)."""
         async with folding:
             runtime.refresh_metrics()
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -311,4 +385,13 @@ def create_app(
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # adds the event models' schemas
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=reads)
+    async def openapi_document() -> Response:
+        return json_response(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=reads)
+    async def docs() -> Response:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Conductor")
+
     return app

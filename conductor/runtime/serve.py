@@ -116,15 +116,16 @@ def build(
         Courier(plan.open(), store, metrics, plan.retry, writer, lambda: runtime.now().timestamp())
         for plan in plans
     ]
-    token = settings.api_token.get_secret_value() if settings.api_token else None
+    tokens = settings.tokens
     secret = settings.github_webhook_secret
     app = create_app(
         runtime,
         couriers,
-        token,
+        tokens.write,
         settings.max_body_bytes,
         list(background),
         secret.get_secret_value() if secret else None,
+        read_token=tokens.read,
     )
     return app, runtime
 

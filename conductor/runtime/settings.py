@@ -3,9 +3,10 @@
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import AwareDatetime, Field, SecretStr
+from pydantic import AwareDatetime, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from conductor.access import Tokens
 from conductor.metrics.rollup import DEFAULT_MIN_GROUP_SIZE
 
 
@@ -20,7 +21,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     api_token: SecretStr | None = Field(
-        None, description="when set, POST /events needs `Authorization: Bearer <token>`"
+        None,
+        description="when set, every endpoint but /healthz needs `Authorization: Bearer "
+        "<token>`; this one reads and posts",
+    )
+    api_read_token: SecretStr | None = Field(
+        None, description="a second token that reads only (needs api_token set; POST: 403)"
     )
     github_webhook_secret: SecretStr | None = Field(
         None, description="the secret GitHub signs webhook deliveries with (none: refused)"
@@ -59,3 +65,17 @@ class Settings(BaseSettings):
     synchronous_full: bool = Field(
         False, description="fsync every commit (survives power loss, slower)"
     )
+
+    @property
+    def tokens(self) -> Tokens:
+        def value(secret: SecretStr | None) -> str | None:
+            return secret.get_secret_value() if secret is not None else None
+
+        return Tokens(value(self.api_token), value(self.api_read_token))
+
+    @model_validator(mode="after")
+    def _tokens_make_sense(self) -> "Settings":
+        problems = self.tokens.problems()
+        if problems:
+            raise ValueError("; ".join(f"{p.path}: {p.message}" for p in problems))
+        return self

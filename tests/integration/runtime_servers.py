@@ -180,10 +180,18 @@ class Prometheus:
     jobs: dict[str, list[str]] = field(default_factory=dict)
     """More scrape jobs, by name, beside `conductor` (which scrapes `targets`)."""
     rule_files: list[Path] = field(default_factory=list)
+    credentials: dict[str, str] = field(default_factory=dict)
+    """Bearer tokens, by job name, sent as `authorization: {credentials: ...}`."""
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def _job(self, name: str, targets: list[str]) -> str:
+        job = f"  - job_name: {name}\n    static_configs: [{{targets: {json.dumps(targets)}}}]\n"
+        if name in self.credentials:
+            job += f"    authorization: {{credentials: {json.dumps(self.credentials[name])}}}\n"
+        return job
 
     def start(self) -> "Prometheus":
         binary = shutil.which("prometheus") or "/usr/bin/prometheus"
@@ -192,11 +200,7 @@ class Prometheus:
         config.write_text(
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
             f"rule_files: {json.dumps([str(path) for path in self.rule_files])}\n"
-            "scrape_configs:\n"
-            + "".join(
-                f"  - job_name: {name}\n    static_configs: [{{targets: {json.dumps(found)}}}]\n"
-                for name, found in jobs.items()
-            ),
+            "scrape_configs:\n" + "".join(self._job(name, found) for name, found in jobs.items()),
             encoding="utf-8",
         )
         self.process = subprocess.Popen(

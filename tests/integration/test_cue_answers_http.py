@@ -19,7 +19,7 @@ def test_acknowledgements_and_snoozes_are_events_that_replay(tmp_path: Path) -> 
         url = server.url
         posted = httpx.post(f"{url}/events", content=b"\n".join(LINES), headers={**NDJSON, **auth})
         assert posted.status_code == 200
-        holds = httpx.get(f"{url}/cues", params={"kind": "hold"}).json()["cues"]
+        holds = httpx.get(f"{url}/cues", params={"kind": "hold"}, headers=auth).json()["cues"]
         first, second = holds[0], holds[1]
 
         assert httpx.post(f"{url}/cues/{first['id']}/ack").status_code == 401
@@ -45,13 +45,13 @@ def test_acknowledgements_and_snoozes_are_events_that_replay(tmp_path: Path) -> 
         later = httpx.post(snooze, params={"until": "2026-06-01T09:00:00+02:00"}, headers=auth)
         assert (later.status_code, later.json()["status"]) == (200, "accepted")
 
-        served = httpx.get(f"{url}/ensembles/harbor").json()
+        served = httpx.get(f"{url}/ensembles/harbor", headers=auth).json()
         held = served["cue_efficacy"]["hold"]
         recipient = next(iter(first["to"].items()))
         answered = held[f"{recipient[0]}:{recipient[1]}"]
         assert answered["acknowledged"] >= 1
         assert sum(values["snoozed"] for values in held.values()) == 1
-        metrics = httpx.get(f"{url}/metrics").text
+        metrics = httpx.get(f"{url}/metrics", headers=auth).text
         assert "conductor_cue_acknowledged_ratio{" in metrics
 
     ensembles, _, ids = replay(config.db)
@@ -59,7 +59,7 @@ def test_acknowledgements_and_snoozes_are_events_that_replay(tmp_path: Path) -> 
     replayed = figures(ensembles.engines["harbor"])
     assert replayed["cue_efficacy"] == served["cue_efficacy"]
     with InProcessRuntime(config, BEFORE_THE_SCORE) as restarted:
-        after = httpx.get(f"{restarted.url}/ensembles/harbor").json()
+        after = httpx.get(f"{restarted.url}/ensembles/harbor", headers=auth).json()
         assert after["cue_efficacy"] == served["cue_efficacy"]
         repeat = httpx.post(f"{restarted.url}/cues/{first['id']}/ack", headers=auth)
         assert repeat.json()["status"] == "duplicate"

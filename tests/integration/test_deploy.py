@@ -61,9 +61,16 @@ def documents(path: Path) -> list[dict[str, Any]]:
 
 
 def test_the_kubernetes_prometheus_config_checks(tmp_path: Path) -> None:
-    """Checked beside the rules, as the ConfigMap made of the two files holds them."""
+    """Checked beside the rules, as the ConfigMap made of the two files holds them, and the
+    read-only token's file, as the conductor-api Secret mounted beside them holds it."""
     shutil.copy(KUBERNETES / "prometheus.yml", tmp_path)
     shutil.copy(DEPLOY / "prometheus" / "rules.yml", tmp_path)
+    config = yaml.safe_load((KUBERNETES / "prometheus.yml").read_text(encoding="utf-8"))
+    (api,) = [job for job in config["scrape_configs"] if job["job_name"] == "conductor"]
+    token = tmp_path / api["authorization"]["credentials_file"]
+    assert token.parts[-2:] == ("conductor-api", "read-token")
+    token.parent.mkdir()
+    token.write_text("a-read-token", encoding="utf-8")
     assert "valid prometheus config" in promtool("check", "config", "prometheus.yml", cwd=tmp_path)
 
 

@@ -200,7 +200,8 @@ def test_openapi_describes_the_api(server: InProcessRuntime) -> None:
     assert httpx.get(f"{server.url}/docs").status_code == 200
 
 
-def test_a_token_guards_posting_events(tmp_path: Path) -> None:
+def test_a_token_guards_posting_events_and_reading(tmp_path: Path) -> None:
+    """Every endpoint, the read-only token, the calendar feed: test_runtime_access.py."""
     guarded = settings(tmp_path, api_token="s3cret")
     with InProcessRuntime(guarded, BEFORE_THE_SCORE) as server:
         assert httpx.post(f"{server.url}/events", json=TASK).status_code == 401
@@ -208,7 +209,8 @@ def test_a_token_guards_posting_events(tmp_path: Path) -> None:
         assert httpx.post(f"{server.url}/events", json=TASK, headers=wrong).status_code == 401
         right = {"Authorization": "Bearer s3cret"}
         assert httpx.post(f"{server.url}/events", json=TASK, headers=right).status_code == 200
-        assert httpx.get(f"{server.url}/cues").status_code == 200
+        assert httpx.get(f"{server.url}/cues").status_code == 401
+        assert httpx.get(f"{server.url}/cues", headers=right).status_code == 200
 
 
 def test_cues_reach_the_jsonl_sink(tmp_path: Path, server: InProcessRuntime) -> None:
