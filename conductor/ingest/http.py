@@ -6,12 +6,33 @@ from typing import Any
 
 import orjson
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from conductor.errors import ConductorError, Problem
 from schemas import format_location
+
+
+class ProblemAnswer(BaseModel):
+    path: str = Field(description="the field at fault: `data.life`, `query.since`, `(body)`")
+    message: str
+    line: int | None = Field(None, description="`POST /events`: the line it was found on")
+
+
+class ErrorAnswer(BaseModel):
+    """Every error answer's one shape (`POST /events` adds its per-line `results`)."""
+
+    detail: str
+    problems: list[ProblemAnswer]
+
+
+def error_schemas() -> dict[str, Any]:
+    """`ErrorAnswer` as OpenAPI components, in place of FastAPI's own validation error (its
+    `detail` is a list: this API answers every error in the one shape)."""
+    schema = ErrorAnswer.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs", {}), "HTTPValidationError": schema}
 
 
 class BodyTooLarge(ConductorError):

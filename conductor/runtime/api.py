@@ -21,6 +21,7 @@ from conductor.ingest.github.deliveries import Unauthorized
 from conductor.ingest.http import (
     BodyTooLarge,
     error_response,
+    error_schemas,
     http_error,
     invalid_request,
     json_response,
@@ -381,10 +382,14 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         schema = original_openapi()
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(defs)
+        schemas.update(error_schemas())
+        schemas.pop("ValidationError", None)
         return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]  # adds the event models' schemas
+    # the event models' schemas, and every error in the one shape
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=reads)
     async def openapi_document() -> Response:

@@ -48,7 +48,7 @@ def test_the_gateway_guards_reads_and_posts_with_the_two_tokens(
         refused = httpx.post(events, content=EVENT, headers=as_reader)
         assert (refused.status_code, refused.json()) == (
             403,
-            {"detail": "the read-only token may not post"},
+            {"detail": "the read-only token may not post", "problems": []},
         )
         as_writer = {**json_type, "Authorization": f"Bearer {WRITE}"}
         posted = httpx.post(events, content=EVENT, headers=as_writer, timeout=30)

@@ -83,7 +83,10 @@ def test_every_endpoint_but_healthz_needs_a_token(guarded: InProcessRuntime) -> 
             assert as_reader.status_code == 200, (path, as_reader.text)
         else:
             assert as_reader.status_code == 403, (method, path, as_reader.text)
-            assert as_reader.json() == {"detail": "the read-only token may not post"}
+            assert as_reader.json() == {
+                "detail": "the read-only token may not post",
+                "problems": [],
+            }
 
 
 def test_the_read_token_appends_nothing_and_the_api_token_posts(
