@@ -67,7 +67,7 @@ def test_the_pilots_tempo_cue_is_served_apart_counted_and_never_delivered(tmp_pa
         assert all("pilot" not in c for c in live)
         counts = cue_counts(runtime.url)
         assert counts[("tempo", "true")] == 1
-        assert ("tempo", "false") not in counts
+        assert counts[("tempo", "false")] == 0  # primed at zero, never counted
         assert counts[("entry", "false")] == counts[("entry", "true")] == 3
 
         def delivered() -> list[dict[str, object]]:
