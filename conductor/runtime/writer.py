@@ -236,6 +236,8 @@ class WriterProcess:
             self._break(f"the log writer stopped (exit code {self._process.exitcode}): {error}")
             return
         done = self._waiting.popleft()
+        if done.cancelled():  # its waiter was cancelled (a tick at shutdown): the write stands
+            return
         if status == "ok":
             done.set_result(value)
         else:
@@ -247,4 +249,6 @@ class WriterProcess:
         self._broken = reason
         self.detach()
         while self._waiting:
-            self._waiting.popleft().set_exception(LogWriteError(reason))
+            done = self._waiting.popleft()
+            if not done.cancelled():
+                done.set_exception(LogWriteError(reason))
