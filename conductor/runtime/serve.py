@@ -1,5 +1,6 @@
 """Wiring `conductor run`: settings -> store, metrics, runtime, couriers, app -> uvicorn."""
 
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -12,7 +13,9 @@ from conductor.gctune import tune_for_folding
 from conductor.metrics.registry import build_metrics
 from conductor.runtime.api import Background, create_app
 from conductor.runtime.delivery import Courier
+from conductor.runtime.listen import bind
 from conductor.runtime.live import LiveRuntime
+from conductor.runtime.loglock import hold_log
 from conductor.runtime.settings import Settings
 from conductor.runtime.store import Store
 from conductor.runtime.writer import WriterProcess
@@ -116,21 +119,31 @@ def serve(
     clock: Clock | None = None,
     background: Sequence[Background] = (),
 ) -> None:
-    app, runtime = build(settings, score, clock, background)
-    tune_for_folding()  # after recovery, so the recovered state is frozen out of the scans
+    """Hold the log's lock, bind the port, then build and serve: a second runtime on the log
+    or a taken port ends here (`LogLocked`, `PortTaken`), before the log writer starts."""
+    with hold_log(settings.db), bind(settings.host, settings.port) as listener:
+        app, runtime = build(settings, score, clock, background)
+        try:
+            tune_for_folding()  # after recovery, so the recovered state is frozen out of the scans
+            _announce(settings, runtime, bool(background))
+            config = uvicorn.Config(
+                app,
+                log_level="warning",
+                loop="uvloop",
+                timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+            )
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it heard
+                uvicorn.Server(config).run(sockets=[listener])
+        finally:
+            runtime.close()  # the lifespan closed it, unless the app never started
+
+
+def _announce(settings: Settings, runtime: LiveRuntime, demo: bool) -> None:
     base = f"http://{settings.host}:{settings.port}"
     print(
         f"conductor: log {settings.db} at offset {runtime.offset}; serving {base}\n"
         f"  API docs  {base}/docs\n  metrics   {base}/metrics\n  cues      {base}/cues"
-        + ("\n  demo: a simulated team posts a week of events per minute" if background else ""),
+        + ("\n  demo: a simulated team posts a week of events per minute" if demo else ""),
         file=sys.stderr,
         flush=True,
-    )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        loop="uvloop",
-        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )

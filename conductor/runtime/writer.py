@@ -24,10 +24,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+from setproctitle import setproctitle
+
 from conductor.errors import ConductorError
 from conductor.runtime.store import Store
 
 logger = logging.getLogger(__name__)
+
+WRITER_TITLE = "conductor-log-writer"
+"""The writer process's name in `ps` (its command line; `comm` keeps the first 15 bytes)."""
 
 FOLDED_ON_WRITES = frozenset({"write", "save_snapshot"})
 """What a failed write makes stale until the runtime resumes."""
@@ -102,6 +107,7 @@ def _serve(path: Path, synchronous_full: bool, requests: Connection, answers: Co
     # stops first and finishes its writes; this process stops when the runtime is gone.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    setproctitle(WRITER_TITLE)
     store = Store(path, synchronous_full)
     refusing = False
     try:
@@ -161,7 +167,7 @@ class WriterProcess:
         self._process = context.Process(
             target=_serve,
             args=(path, synchronous_full, requests, answers),
-            name="conductor-log-writer",
+            name=WRITER_TITLE,
         )
         self._process.start()
         requests.close()
