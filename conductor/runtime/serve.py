@@ -8,6 +8,7 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from conductor.core.publication import publication_at_start
 from conductor.errors import Problem
 from conductor.gctune import tune_for_folding
 from conductor.metrics.registry import build_metrics
@@ -93,7 +94,18 @@ def build(
     )
     runtime.recover()
     if score is not None:
-        published = runtime.publish_score(score)
+        first = score.ensemble not in runtime.session.engines
+        started = publication_at_start(score).occurred_at
+        from_now = first and isinstance(clock, WallClock) and started < clock.now()
+        published = runtime.publish_score(score, from_now)
+        if from_now:
+            print(
+                f"conductor: {score.ensemble}'s score starts {score.starts}, before today: "
+                "published now, so its past cadences and cycles are not cued "
+                "(--clock-start replays it from its start)",
+                file=sys.stderr,
+                flush=True,
+            )
         if published is not None and published.committed is not None:
             writer.wait(published.committed)
     couriers = [
