@@ -43,4 +43,3 @@ def test_on_a_set_clock_the_score_still_starts_at_its_start(tmp_path: Path) -> N
         wait_for(lambda: settled(server, now), timeout=120, what="the ticks up to the clock")
         cues = cues_of(server.url)
     assert [c for c in cues if c["kind"] == "cadence-missed"], "three months of missed rituals"
-
