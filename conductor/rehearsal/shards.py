@@ -19,7 +19,14 @@ from typing import Any
 
 from conductor.errors import ConductorError
 from conductor.io.eventlog import read_events
-from conductor.rehearsal.replay import Printout, Rehearsal, fold_log, score_figures, summary
+from conductor.rehearsal.replay import (
+    Printout,
+    Rehearsal,
+    fold_log,
+    score_figures,
+    summary,
+    until_notes,
+)
 from conductor.shards import line_shard, shard_of
 from schemas import Score
 
@@ -60,7 +67,8 @@ def rehearse_in_shards(score: Score, path: Path, until: datetime | None, jobs: i
         workers.append(worker)
     try:
         newest = [_receive(connection, shard) for shard, connection in enumerate(connections)]
-        end = until or max((time for time in newest if time is not None), default=None)
+        latest = max((time for time in newest if time is not None), default=None)
+        end = until or latest
         for connection in connections:
             connection.send(end)
         results = [_receive(connection, shard) for shard, connection in enumerate(connections)]
@@ -75,7 +83,11 @@ def rehearse_in_shards(score: Score, path: Path, until: datetime | None, jobs: i
     problems = [problem for _, problem in heapq.merge(*(result.problems for result in results))]
     owner = results[shard_of(score.ensemble, jobs)]
     return Printout(
-        cue_lines, problems, summary(owner.figures, len(problems), len(cue_lines)), score.timezone
+        cue_lines,
+        problems,
+        summary(owner.figures, len(problems), len(cue_lines)),
+        score.timezone,
+        until_notes(until, latest),
     )
 
 

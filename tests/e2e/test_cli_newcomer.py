@@ -1,0 +1,48 @@
+"""What a newcomer trips over at the command line: an `--until` that cannot be honoured is
+said, naming the option; `validate` shows every problem in one run."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+SCORE = ROOT / "examples" / "score.yaml"
+EVENTS = ROOT / "examples" / "events.jsonl"
+LAST_EVENT = "2026-05-14T14:52:00+00:00"
+
+
+def conductor(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conductor.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "PYTHONHASHSEED": "0", "COLUMNS": "200"},
+    )
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_until_before_the_last_event_is_said_naming_the_option(jobs: str) -> None:
+    whole = conductor("rehearse", str(SCORE), "--events", str(EVENTS), "--format", "jsonl")
+    early = conductor(
+        "rehearse", str(SCORE), "--events", str(EVENTS), "--format", "jsonl",
+        "--until", "2026-04-01T00:00:00+00:00", "--jobs", jobs,
+    )  # fmt: skip
+    assert early.returncode == 0, early.stderr
+    assert early.stdout == whole.stdout, "the log is replayed whole"
+    assert "--until 2026-04-01T00:00:00+00:00 is before the log's last event" in early.stderr
+    assert LAST_EVENT in early.stderr
+    assert "--until" not in whole.stderr
+
+
+def test_a_naive_until_is_refused_naming_the_option() -> None:
+    result = conductor(
+        "rehearse", str(SCORE), "--events", str(EVENTS), "--until", "2026-05-20T12:00:00"
+    )
+    assert result.returncode == 2
+    assert "Invalid value for --until" in result.stderr
+    assert "with a timezone" in result.stderr
