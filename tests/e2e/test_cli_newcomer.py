@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).parents[2]
 SCORE = ROOT / "examples" / "score.yaml"
@@ -46,3 +47,20 @@ def test_a_naive_until_is_refused_naming_the_option() -> None:
     assert result.returncode == 2
     assert "Invalid value for --until" in result.stderr
     assert "with a timezone" in result.stderr
+
+
+def test_validate_reports_field_errors_and_the_references_they_hid_in_one_run(
+    tmp_path: Path,
+) -> None:
+    score = yaml.safe_load(SCORE.read_text())
+    score["milestones"][0]["due"] = "soon"  # a field error: the milestone is set aside
+    score["milestones"][2]["depends_on"] = ["ghost"]  # a broken reference behind it
+    score["tempo"]["cycle"] = "PT1S"
+    path = tmp_path / "score.yaml"
+    path.write_text(yaml.safe_dump(score))
+    result = conductor("validate", str(path))
+    assert result.returncode == 2
+    assert "milestones[0].due: Input should be a valid date" in result.stderr
+    assert "tempo.cycle:" in result.stderr
+    assert "milestones[2].depends_on[0]: unknown milestone 'ghost'" in result.stderr
+    assert "3 problem(s)" in result.stderr
