@@ -64,3 +64,11 @@ def test_validate_reports_field_errors_and_the_references_they_hid_in_one_run(
     assert "tempo.cycle:" in result.stderr
     assert "milestones[2].depends_on[0]: unknown milestone 'ghost'" in result.stderr
     assert "3 problem(s)" in result.stderr
+
+
+def test_the_cue_table_labels_its_times_with_the_scores_zone() -> None:
+    result = conductor("rehearse", str(SCORE), "--events", str(EVENTS), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert "at (Europe/Berlin)" in result.stdout
+    assert "2026-03-02 00:00 CET" in result.stdout  # the score's start, Berlin's midnight
+    assert " CEST " in result.stdout  # after the switch to summer time on 2026-03-29
