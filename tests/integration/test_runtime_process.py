@@ -2,6 +2,7 @@
 runtime writes each end the second start at once, with one line naming the port or the
 other holder's pid, before the log is touched; the log writer shows by name in `ps`."""
 
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -99,3 +100,16 @@ def test_the_log_writer_shows_as_conductor_log_writer_in_ps(first: RuntimeProces
         return "conductor-log-writer" in [command_line(child) for child in children_of(pid)]
 
     wait_for(named, what="a child of the runtime named conductor-log-writer")
+
+
+def test_ctrl_c_stops_the_runtime_and_its_log_writer(first: RuntimeProcess) -> None:
+    assert first.process is not None
+    pid = first.process.pid
+    wait_for(lambda: bool(children_of(pid)), what="the runtime's children")
+    writers = children_of(pid)
+    first.process.send_signal(signal.SIGINT)
+    assert first.process.wait(timeout=START_SECONDS) == 0
+    wait_for(
+        lambda: not any(Path(f"/proc/{child}").exists() for child in writers),
+        what="the log writer to stop",
+    )
