@@ -53,6 +53,8 @@ def run(
 
     from conductor.errors import InvalidScore
     from conductor.io.scorefile import load_score
+    from conductor.runtime.listen import PortTaken
+    from conductor.runtime.loglock import LogLocked
     from conductor.runtime.serve import serve
     from conductor.runtime.settings import Settings
     from conductor.sinks.config import InvalidSinks
@@ -89,6 +91,9 @@ def run(
     except ValidationError as error:
         typer.echo(f"invalid configuration: {error}", err=True)
         raise typer.Exit(2) from None
+    except (LogLocked, PortTaken) as error:
+        typer.echo(f"conductor run: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _demo(settings: "Settings", score: "Score") -> tuple["ScaledClock", list["Background"]]:

@@ -1,4 +1,5 @@
-"""Cues as a table for a terminal (rich), times in a zone the reader names."""
+"""Cues as a table for a terminal (rich), times in a zone the reader names, labelled with it
+(the JSON, stdout and files say UTC: a table's unlabelled local time read as the same)."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +14,8 @@ def cue_table(cues: list[Cue], timezone: str) -> Table:
     zone = ZoneInfo(timezone)
     held = any(cue.deliver_at is not None for cue in cues)
     table = Table(title=f"{len(cues)} cues", show_lines=False)
-    columns = ("at", *(("delivered",) if held else ()), "kind", "to", "subject", "severity")
+    times = (f"at ({timezone})", *((f"delivered ({timezone})",) if held else ()))
+    columns = (*times, "kind", "to", "subject", "severity")
     for column in (*columns, "reason"):
         table.add_column(column, overflow="fold")
     for cue in cues:
@@ -32,4 +34,5 @@ def cue_table(cues: list[Cue], timezone: str) -> Table:
 
 
 def _local(instant: datetime, zone: ZoneInfo) -> str:
-    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M}"
+    """The local time with the zone's abbreviation for it (`CET`, `CEST`: the offset changes)."""
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M %Z}"

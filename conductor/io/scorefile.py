@@ -6,17 +6,13 @@ import yaml
 from pydantic import ValidationError
 
 from conductor.errors import InvalidScore, Problem
-from schemas import Score, format_location
-
-
-def problems_of(error: ValidationError) -> list[Problem]:
-    return [
-        Problem(format_location(tuple(detail["loc"])), detail["msg"]) for detail in error.errors()
-    ]
+from conductor.io.scoreproblems import every_problem
+from schemas import Score
 
 
 def load_score(path: Path) -> Score:
-    """Parse and validate; raise InvalidScore listing every problem (YAML is a JSON superset)."""
+    """Parse and validate; raise InvalidScore listing every problem, the cross-references
+    among them even where fields are wrong (YAML is a JSON superset)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -30,4 +26,4 @@ def load_score(path: Path) -> Score:
     try:
         return Score.model_validate(data)
     except ValidationError as error:
-        raise InvalidScore(str(path), problems_of(error)) from None
+        raise InvalidScore(str(path), every_problem(data, error)) from None

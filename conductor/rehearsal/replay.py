@@ -67,6 +67,8 @@ class Printout:
     rejected: list[str]
     summary: str
     timezone: str
+    notes: list[str] = field(default_factory=list)
+    """What the operator asked for and did not get (an `--until` before the log's end)."""
 
     def print(self, out: TextIO, err: TextIO, as_jsonl: bool) -> None:
         if as_jsonl:
@@ -77,6 +79,8 @@ class Printout:
         console = Console(file=err, width=160)
         for problem in self.rejected:
             console.print(f"[red]rejected[/red] {problem}", highlight=False)
+        for note in self.notes:
+            console.print(f"[yellow]note[/yellow] {note}", highlight=False)
         console.print(self.summary, highlight=False)
 
 
@@ -87,13 +91,27 @@ class RehearsalReport:
     cues: list[Cue]
     rejected: list[str]
 
+    until: datetime | None = None
+
     def printout(self) -> Printout:
         return Printout(
             [cue.model_dump_json() for cue in self.cues],
             self.rejected,
             summary(score_figures(self.rehearsal, self.score), len(self.rejected), len(self.cues)),
             self.score.timezone,
+            until_notes(self.until, self.rehearsal.latest),
         )
+
+
+def until_notes(until: datetime | None, latest: datetime | None) -> list[str]:
+    """Deadlines fire up to the log's last event whatever `--until` says: an earlier one is
+    said, not silently ignored."""
+    if until is None or latest is None or until >= latest:
+        return []
+    return [
+        f"--until {until.isoformat()} is before the log's last event ({latest.isoformat()}): "
+        "the log was replayed whole and its deadlines fired up to that event"
+    ]
 
 
 class Progress:
@@ -124,7 +142,7 @@ def rehearse_file(
     rehearsal = Rehearsal(score)
     problems = fold_log(rehearsal, read_events(lines), progress)
     cues = rehearsal.finish(until)
-    return RehearsalReport(score, rehearsal, cues, [problem for _, problem in problems])
+    return RehearsalReport(score, rehearsal, cues, [problem for _, problem in problems], until)
 
 
 def fold_log(

@@ -27,6 +27,7 @@ from conductor.rehearsal.replay import (
     fold_log,
     score_figures,
     summary,
+    until_notes,
 )
 from conductor.shards import line_shard, shard_of
 from schemas import Score
@@ -73,7 +74,8 @@ def rehearse_in_shards(
         workers.append(worker)
     try:
         newest = [_receive(connection, shard) for shard, connection in enumerate(connections)]
-        end = until or max((time for time in newest if time is not None), default=None)
+        latest = max((time for time in newest if time is not None), default=None)
+        end = until or latest
         for connection in connections:
             connection.send(end)
         results = [_receive(connection, shard) for shard, connection in enumerate(connections)]
@@ -88,7 +90,11 @@ def rehearse_in_shards(
     problems = [problem for _, problem in heapq.merge(*(result.problems for result in results))]
     owner = results[shard_of(score.ensemble, jobs)]
     return Printout(
-        cue_lines, problems, summary(owner.figures, len(problems), len(cue_lines)), score.timezone
+        cue_lines,
+        problems,
+        summary(owner.figures, len(problems), len(cue_lines)),
+        score.timezone,
+        until_notes(until, latest),
     )
 
 

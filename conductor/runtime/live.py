@@ -152,12 +152,18 @@ class LiveRuntime:
         self.metrics.recovery_duration.set(time.perf_counter() - began)
         return replayed
 
-    def publish_score(self, score: Score) -> BatchResult | None:
-        """Publish the score as an event if the log does not already hold this version."""
+    def publish_score(self, score: Score, from_now: bool = False) -> BatchResult | None:
+        """Publish the score as an event if the log does not already hold this version.
+
+        The first publication is at the score's start, or, with `from_now` and a start
+        already past on the clock, at the clock's now: the ensemble's time then begins now,
+        and the stand-ups and cycles before it are never cued as missed."""
         engine = self.session.engines.get(score.ensemble)
         event: Event
         if engine is None:
             event = publication_at_start(score)
+            if from_now and event.occurred_at < (now := self.clock.now()):
+                event = event.model_copy(update={"occurred_at": now, "source": "conductor"})
         elif engine.state.score != score.model_dump(mode="json"):
             digest = hashlib.sha256(score.model_dump_json().encode()).hexdigest()[:16]
             event = ScoreRevised(

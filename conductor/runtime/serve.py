@@ -1,5 +1,6 @@
 """Wiring `conductor run`: settings -> store, metrics, runtime, couriers, app -> uvicorn."""
 
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -7,13 +8,16 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from conductor.core.publication import publication_at_start
 from conductor.errors import InvalidScore, Problem
 from conductor.gctune import tune_for_folding
 from conductor.io.scorefile import load_score
 from conductor.metrics.registry import build_metrics
 from conductor.runtime.api import Background, create_app
 from conductor.runtime.delivery import Courier
+from conductor.runtime.listen import bind
 from conductor.runtime.live import LiveRuntime
+from conductor.runtime.loglock import hold_log
 from conductor.runtime.settings import Settings
 from conductor.runtime.store import Store
 from conductor.runtime.writer import WriterProcess
@@ -109,7 +113,18 @@ def build(
     )
     runtime.recover()
     if score is not None:
-        published = runtime.publish_score(score)
+        first = score.ensemble not in runtime.session.engines
+        started = publication_at_start(score).occurred_at
+        from_now = first and isinstance(clock, WallClock) and started < clock.now()
+        published = runtime.publish_score(score, from_now)
+        if from_now:
+            print(
+                f"conductor: {score.ensemble}'s score starts {score.starts}, before today: "
+                "published now, so its past cadences and cycles are not cued "
+                "(--clock-start replays it from its start)",
+                file=sys.stderr,
+                flush=True,
+            )
         if published is not None and published.committed is not None:
             writer.wait(published.committed)
     couriers = [
@@ -136,21 +151,31 @@ def serve(
     clock: Clock | None = None,
     background: Sequence[Background] = (),
 ) -> None:
-    app, runtime = build(settings, score, clock, background)
-    tune_for_folding()  # after recovery, so the recovered state is frozen out of the scans
+    """Hold the log's lock, bind the port, then build and serve: a second runtime on the log
+    or a taken port ends here (`LogLocked`, `PortTaken`), before the log writer starts."""
+    with hold_log(settings.db), bind(settings.host, settings.port) as listener:
+        app, runtime = build(settings, score, clock, background)
+        try:
+            tune_for_folding()  # after recovery, so the recovered state is frozen out of the scans
+            _announce(settings, runtime, bool(background))
+            config = uvicorn.Config(
+                app,
+                log_level="warning",
+                loop="uvloop",
+                timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+            )
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it heard
+                uvicorn.Server(config).run(sockets=[listener])
+        finally:
+            runtime.close()  # the lifespan closed it, unless the app never started
+
+
+def _announce(settings: Settings, runtime: LiveRuntime, demo: bool) -> None:
     base = f"http://{settings.host}:{settings.port}"
     print(
         f"conductor: log {settings.db} at offset {runtime.offset}; serving {base}\n"
         f"  API docs  {base}/docs\n  metrics   {base}/metrics\n  cues      {base}/cues"
-        + ("\n  demo: a simulated team posts a week of events per minute" if background else ""),
+        + ("\n  demo: a simulated team posts a week of events per minute" if demo else ""),
         file=sys.stderr,
         flush=True,
-    )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        loop="uvloop",
-        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )

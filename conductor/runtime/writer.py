@@ -24,10 +24,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+from setproctitle import setproctitle
+
 from conductor.errors import ConductorError
 from conductor.runtime.store import Store
 
 logger = logging.getLogger(__name__)
+
+WRITER_TITLE = "conductor-log-writer"
+"""The writer process's name in `ps` (its command line; `comm` keeps the first 15 bytes)."""
 
 FOLDED_ON_WRITES = frozenset({"write", "save_snapshot"})
 """What a failed write makes stale until the runtime resumes."""
@@ -102,6 +107,7 @@ def _serve(path: Path, synchronous_full: bool, requests: Connection, answers: Co
     # stops first and finishes its writes; this process stops when the runtime is gone.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    setproctitle(WRITER_TITLE)
     store = Store(path, synchronous_full)
     refusing = False
     try:
@@ -161,7 +167,7 @@ class WriterProcess:
         self._process = context.Process(
             target=_serve,
             args=(path, synchronous_full, requests, answers),
-            name="conductor-log-writer",
+            name=WRITER_TITLE,
         )
         self._process.start()
         requests.close()
@@ -236,6 +242,8 @@ class WriterProcess:
             self._break(f"the log writer stopped (exit code {self._process.exitcode}): {error}")
             return
         done = self._waiting.popleft()
+        if done.cancelled():  # its waiter was cancelled (a tick at shutdown): the write stands
+            return
         if status == "ok":
             done.set_result(value)
         else:
@@ -247,4 +255,6 @@ class WriterProcess:
         self._broken = reason
         self.detach()
         while self._waiting:
-            self._waiting.popleft().set_exception(LogWriteError(reason))
+            done = self._waiting.popleft()
+            if not done.cancelled():
+                done.set_exception(LogWriteError(reason))
