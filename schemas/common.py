@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 Id = Annotated[
     str,
@@ -33,7 +34,7 @@ def _duration_text(value: object) -> object:
     """pydantic would read a number as seconds: the schema says an ISO 8601 duration."""
     if isinstance(value, timedelta | str):
         return value
-    raise ValueError("must be an ISO 8601 duration as text (PT15M, P2D, P1W)")
+    raise PydanticCustomError("duration_text", "must be an ISO 8601 duration as text (PT15M, P2D)")
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration_text)]
@@ -46,7 +47,9 @@ def within(least: timedelta, most: timedelta) -> AfterValidator:
 
     def check(value: timedelta) -> timedelta:
         if not least <= value <= most:
-            raise ValueError(f"must be between {_words(least)} and {_words(most)}")
+            raise PydanticCustomError(
+                "duration_range", f"must be between {_words(least)} and {_words(most)}"
+            )
         return value
 
     return AfterValidator(check)
@@ -67,7 +70,9 @@ def _iso_text(value: object) -> object:
     number as a day: the schema says ISO 8601 text, and the log keeps what was sent."""
     if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
         return value
-    raise ValueError("must be ISO 8601 text (2026-03-02, or 2026-03-02T09:00:00Z for an instant)")
+    raise PydanticCustomError(
+        "iso_text", "must be ISO 8601 text (2026-03-02, or 2026-03-02T09:00:00Z for an instant)"
+    )
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]

@@ -60,7 +60,7 @@ def test_validate_reports_field_errors_and_the_references_they_hid_in_one_run(
     path.write_text(yaml.safe_dump(score))
     result = conductor("validate", str(path))
     assert result.returncode == 2
-    assert "milestones[0].due: Input should be a valid date" in result.stderr
+    assert "milestones[0].due: must be ISO 8601 text" in result.stderr
     assert "tempo.cycle:" in result.stderr
     assert "milestones[2].depends_on[0]: unknown milestone 'ghost'" in result.stderr
     assert "3 problem(s)" in result.stderr

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from conductor.core import Problem
 from conductor.io.eventlog import parse_event
-from conductor.io.scorefile import problems_of
+from conductor.io.scoreproblems import problems_of
 from schemas import Score
 
 ASSESSED = {

@@ -194,12 +194,12 @@ def test_durations_outside_their_bounds_are_refused_by_path(tmp_path: Path) -> N
     data["cadences"][0]["duration"] = "PT0S"
     data["cadences"][1]["reminder"] = "P30D"
     assert problems(tmp_path, data) == [
-        "tempo.cycle: Value error, must be between 1 day and 91 days",
-        "tempo.decision_latency: Value error, must be between 15 minutes and 90 days",
-        "tempo.blocker_hold: Value error, must be between 15 minutes and 90 days",
-        "cadences[0].duration: Value error, must be between 1 minute and 1 day",
-        "cadences[0].grace: Value error, must be between 1 minute and 1 day",
-        "cadences[1].reminder: Value error, must be between 1 minute and 7 days",
+        "tempo.cycle: must be between 1 day and 91 days",
+        "tempo.decision_latency: must be between 15 minutes and 90 days",
+        "tempo.blocker_hold: must be between 15 minutes and 90 days",
+        "cadences[0].duration: must be between 1 minute and 1 day",
+        "cadences[0].grace: must be between 1 minute and 1 day",
+        "cadences[1].reminder: must be between 1 minute and 7 days",
     ]
 
 
