@@ -34,6 +34,13 @@ prometheus:
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
+# Grafana's own dashboard schema (@grafana/schema) and tsc, pinned by the lock file: the
+# generated dashboards are type-checked against it (tests/integration/test_dashboards_schema.py).
+GRAFANA_SCHEMA := dashboards/schema/node_modules/.installed
+$(GRAFANA_SCHEMA): dashboards/schema/package.json dashboards/schema/package-lock.json
+	npm ci --prefix dashboards/schema --no-audit --no-fund
+	touch $@
+
 # Apache Kafka (single node, KRaft) on 127.0.0.1:9092 with its storage in .kafka/, in the
 # foreground until Ctrl-C: for `conductor worker|publish|cues --broker kafka://127.0.0.1:9092`.
 kafka:
@@ -69,7 +76,7 @@ previews: $(STAMP) prometheus
 		tests/integration/test_dashboards_prometheus.py -k previews
 
 # Everything on the sources, then the core's tests again on the compiled core.
-test: lint prometheus chromium compiled kafka-jars
+test: lint prometheus chromium compiled kafka-jars $(GRAFANA_SCHEMA)
 	$(BIN)/pytest
 	CONDUCTOR_CORE_BUILD=compiled PYTHONPATH=$(COMPILED) $(BIN)/pytest tests/unit tests/property
 
