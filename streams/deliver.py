@@ -208,7 +208,7 @@ class Lane:
         except Exception as error:  # any failure of a sink is retried, never fatal
             item.failures += 1
             self.metrics.child(self.metrics.delivery_failures, name).inc()
-            delay = self.plan.retry.delay(item.failures, self.plan.retry.asked_by(error))
+            delay = self.plan.retry.after(item.failures, error)
             if delay is not None:
                 item.next_try = time.time() + delay
                 return

@@ -111,7 +111,7 @@ class Courier:
     async def _failed(self, seq: int, failures: int, error: Exception) -> None:
         name = self.sink.name
         self.metrics.child(self.metrics.delivery_failures, name).inc()
-        delay = self.retry.delay(failures, self.retry.asked_by(error))
+        delay = self.retry.after(failures, error)
         if delay is None:
             logger.warning("%s: cue %d failed after %d tries: %r", name, seq, failures, error)
             await self._write("give_up", name, seq, time.time(), repr(error))

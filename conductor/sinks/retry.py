@@ -31,7 +31,9 @@ class RetryPolicy:
         drawn = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
         return drawn if asked is None else max(drawn, min(asked, self.cap))
 
-    @staticmethod
-    def asked_by(error: BaseException) -> float | None:
-        """The wait a refusing receiver asked for, if it did."""
-        return error.retry_after if isinstance(error, DeliveryFailed) else None
+    def after(self, failures: int, error: BaseException) -> float | None:
+        """Seconds to wait after the `failures`-th try failed with `error`, or None: give up
+        (that was the last try, or the receiver refused the cue for good)."""
+        if isinstance(error, DeliveryFailed):
+            return None if error.final else self.delay(failures, error.retry_after)
+        return self.delay(failures)

@@ -24,13 +24,21 @@ LOCAL_MARK_EVERY = 100
 """A local write costs less than a commit: the file and stdout sinks mark in runs of 100."""
 
 
+RETRIED_CLIENT_ERRORS = frozenset({408, 425, 429})
+"""4xx answers that say "later" (a timeout, too early, too many requests); any other 4xx
+says the receiver will never take this request, and trying it again only holds back the
+sink's later cues for the whole retry schedule."""
+
+
 class DeliveryFailed(ConductorError):
     """The receiver answered, but did not accept the cue (its status is the message), and
-    may have said how long to wait before the next try (`Retry-After`, in seconds)."""
+    may have said how long to wait before the next try (`Retry-After`, in seconds), or that
+    no try will do (`final`: a 4xx other than `RETRIED_CLIENT_ERRORS`)."""
 
-    def __init__(self, answer: str, retry_after: float | None = None) -> None:
+    def __init__(self, answer: str, retry_after: float | None = None, final: bool = False) -> None:
         super().__init__(answer)
         self.retry_after = retry_after
+        self.final = final
 
 
 def retry_after(value: str | None) -> float | None:
@@ -117,7 +125,9 @@ class _HttpSink:
         response = await self._client.post(self.url, content=body, headers=headers)
         answer = f"{response.status_code} {response.reason_phrase}".strip()
         if not response.is_success:  # 429 (Slack's rate limit) and 503 may say when to retry
-            raise DeliveryFailed(answer, retry_after(response.headers.get("Retry-After")))
+            status = response.status_code
+            final = 400 <= status < 500 and status not in RETRIED_CLIENT_ERRORS
+            raise DeliveryFailed(answer, retry_after(response.headers.get("Retry-After")), final)
         return answer
 
     async def close(self) -> None:

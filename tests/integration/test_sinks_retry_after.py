@@ -94,3 +94,53 @@ def test_without_retry_after_the_usual_backoff(tmp_path: Path) -> None:
     finally:
         receiver.stop()
     assert before + 0.025 <= retry_at <= after + 0.05
+
+
+@pytest.mark.parametrize("refusal", [400, 404, 410, 422])
+def test_a_receiver_refusing_the_cue_for_good_is_not_tried_again(
+    tmp_path: Path, refusal: int
+) -> None:
+    """A 4xx other than 408, 425 and 429 will answer the same to every try: the cue is
+    recorded as failed at once, and the sink's later cues are not held back."""
+    receiver = CloudEventsReceiver(
+        free_port(), secret=SECRET, always_fail=True, refusal=refusal
+    ).start()
+    store = outbox(tmp_path / "c.db")
+    pending = store.pending_count("hooks")
+
+    async def looks() -> int:
+        """The courier's looks at the outbox until nothing is pending (each stops at the
+        cue it could not deliver)."""
+        sink = WebhookSink("hooks", receiver.url, SECRET)
+        courier = Courier(sink, store, build_metrics(CollectorRegistry()), RetryPolicy(5))
+        taken = 0
+        try:
+            while store.pending_count("hooks") and taken <= pending:
+                assert await courier.deliver_due() == 0
+                taken += 1
+        finally:
+            await sink.close()
+        return taken
+
+    try:
+        assert asyncio.run(looks()) == pending, "one look a cue: none waits for a retry"
+    finally:
+        receiver.stop()
+    assert receiver.count() == pending, "each cue tried once, none waiting behind another"
+    assert store.pending_count("hooks") == 0
+    failed = store.deliveries(True, "hooks", 1000, float("inf"))
+    assert len(failed) == pending
+    assert {(row["status"], row["attempts"]) for row in failed} == {("failed", 1)}
+    assert all(str(refusal) in row["error"] for row in failed)
+
+
+def test_a_request_timeout_is_tried_again(tmp_path: Path) -> None:
+    receiver = CloudEventsReceiver(
+        free_port(), secret=SECRET, always_fail=True, refusal=408
+    ).start()
+    try:
+        store = outbox(tmp_path / "c.db")
+        before, after, retry_at = first_try(store, receiver.url, RetryPolicy(5, 0.05, 300.0))
+    finally:
+        receiver.stop()
+    assert before + 0.025 <= retry_at <= after + 0.05
