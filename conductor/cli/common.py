@@ -1,4 +1,4 @@
-"""What several command groups share: reading a score or an instant from the command line."""
+"""What several command groups share: reading a score, an instant or the API tokens."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from conductor.access import Tokens
     from schemas.score import Score
 
 
@@ -39,3 +40,22 @@ def load_or_exit(path: Path) -> "Score":
     except InvalidScore as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+
+
+def tokens_or_exit() -> "Tokens":
+    """`CONDUCTOR_API_TOKEN` and `CONDUCTOR_API_READ_TOKEN` from the environment (never flags:
+    they would show in `ps`), or their problems on stderr and exit code 2."""
+    import os
+
+    from conductor.access import Tokens
+
+    tokens = Tokens(
+        os.environ.get("CONDUCTOR_API_TOKEN") or None,
+        os.environ.get("CONDUCTOR_API_READ_TOKEN") or None,
+    )
+    problems = tokens.problems()
+    for problem in problems:
+        typer.echo(f"{problem.path}: {problem.message}", err=True)
+    if problems:
+        raise typer.Exit(2)
+    return tokens

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from conductor.cli.common import load_or_exit
+from conductor.cli.common import load_or_exit, tokens_or_exit
 from streams.topics import DEFAULT_PREFIX
 
 
@@ -35,17 +35,9 @@ def gateway(
     """
     import sys
 
-    from conductor.access import Tokens
     from streams.gateway import GatewayConfig, run_gateway
 
-    tokens = Tokens(
-        os.environ.get("CONDUCTOR_API_TOKEN") or None,
-        os.environ.get("CONDUCTOR_API_READ_TOKEN") or None,
-    )
-    for problem in tokens.problems():
-        typer.echo(f"{problem.path}: {problem.message}", err=True)
-    if tokens.problems():
-        raise typer.Exit(2)
+    tokens = tokens_or_exit()
     scores = tuple(load_or_exit(path) for path in score or ())
     config = GatewayConfig(
         broker=broker,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from conductor.cli.common import aware
+from conductor.cli.common import aware, tokens_or_exit
 from conductor.cli.kafka import Broker, Prefix, cues_app
 from streams.topics import DEFAULT_PREFIX
 
@@ -51,26 +51,17 @@ def deliver(
     With `CONDUCTOR_API_TOKEN` set, /metrics and /deliveries need it as a bearer token (or
     `CONDUCTOR_API_READ_TOKEN`), as the embedded runtime's reads do."""
     import logging
-    import os
     import threading
 
     from prometheus_client import CollectorRegistry
 
-    from conductor.access import Tokens
     from conductor.metrics.registry import build_metrics
     from conductor.sinks.build import planned
     from streams.deliver import Book, DeliverConfig, run_deliver
     from streams.deliverweb import web_server
     from streams.topics import TopicNames
 
-    tokens = Tokens(
-        os.environ.get("CONDUCTOR_API_TOKEN") or None,
-        os.environ.get("CONDUCTOR_API_READ_TOKEN") or None,
-    )
-    for problem in tokens.problems():
-        typer.echo(f"{problem.path}: {problem.message}", err=True)
-    if tokens.problems():
-        raise typer.Exit(2)
+    tokens = tokens_or_exit()
     plans = [planned(sink) for sink in _load(sinks)]
     ticking = clock if clock in {"wall", "event"} else str(aware(clock, "--clock").timestamp())
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from kafka_broker import CONDUCTOR
 from local_processes import free_port
 from prometheus_client import CollectorRegistry
@@ -59,10 +60,17 @@ def test_without_a_token_every_path_is_open() -> None:
             assert httpx.get(f"{url}{path}").status_code == 200, path
 
 
-def test_deliver_refuses_a_read_token_without_the_api_token(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["deliver", "--sinks", "none.yaml"], ["gateway"]],
+    ids=["deliver", "gateway"],
+)
+def test_a_read_token_without_the_api_token_is_refused_at_start(
+    tmp_path: Path, command: list[str]
+) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONDUCTOR_")}
     started = subprocess.run(
-        [str(CONDUCTOR), "deliver", "--broker", "kafka://127.0.0.1:9", "--sinks", "none.yaml"],
+        [str(CONDUCTOR), command[0], "--broker", "kafka://127.0.0.1:9", *command[1:]],
         env={**clean, "CONDUCTOR_API_READ_TOKEN": "r-s3cret"},
         cwd=tmp_path,
         capture_output=True,
