@@ -32,13 +32,13 @@ from conductor.ingest.github.routes import Routes
 from conductor.ingest.http import (
     BodyTooLarge,
     error_response,
+    events_intake,
     http_error,
     invalid_request,
     json_response,
     read_body,
 )
 from conductor.ingest.intake import Intake
-from conductor.ingest.requests import UnsupportedMediaType, events_of_request
 from conductor.metrics.catalogue import GATEWAY, GATEWAY_PUBLISHED, WHOLE, exposed_by
 from conductor.metrics.registry import Metrics, build_metrics
 from schemas import Score
@@ -191,15 +191,10 @@ def create_gateway(config: GatewayConfig) -> FastAPI:
     @app.post("/events")
     async def post_events(request: Request) -> Response:
         """As the embedded runtime's `POST /events`; answered once the broker acknowledged."""
-        try:
-            body = await read_body(request, limit)
-        except BodyTooLarge:
-            return error_response(413, f"body larger than {limit} bytes")
-        try:
-            intake = events_of_request(request.headers, body)
-        except UnsupportedMediaType as error:
-            return error_response(415, str(error))
-        return await producing.answer(intake)
+        found = await events_intake(request, limit)
+        if isinstance(found, Response):
+            return found
+        return await producing.answer(found)
 
     @app.post("/webhooks/github")
     async def github_webhook(request: Request) -> Response:

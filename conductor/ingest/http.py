@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from conductor.errors import ConductorError, Problem
+from conductor.ingest.intake import Intake
+from conductor.ingest.requests import UnsupportedMediaType, events_of_request
 from schemas import format_location
 
 
@@ -88,3 +90,15 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def events_intake(request: Request, limit: int) -> Intake | Response:
+    """A `POST /events` request's events, or the answer refusing it as a whole (413, 415)."""
+    try:
+        body = await read_body(request, limit)
+    except BodyTooLarge:
+        return error_response(413, f"body larger than {limit} bytes")
+    try:
+        return events_of_request(request.headers, body)
+    except UnsupportedMediaType as error:
+        return error_response(415, str(error))

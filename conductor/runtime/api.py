@@ -22,13 +22,13 @@ from conductor.ingest.http import (
     BodyTooLarge,
     error_response,
     error_schemas,
+    events_intake,
     http_error,
     invalid_request,
     json_response,
     read_body,
 )
 from conductor.ingest.intake import Intake
-from conductor.ingest.requests import UnsupportedMediaType, events_of_request
 from conductor.runtime.delivery import Courier
 from conductor.runtime.live import BatchResult, LiveRuntime
 from conductor.runtime.steps import Steps, T, drive
@@ -199,15 +199,10 @@ def create_app(
         the batch are appended in one transaction. 422 when nothing was appended and a line
         was rejected.
         """
-        try:
-            body = await read_body(request, max_body_bytes)
-        except BodyTooLarge:
-            return error_response(413, f"body larger than {max_body_bytes} bytes")
-        try:
-            intake = events_of_request(request.headers, body)
-        except UnsupportedMediaType as error:
-            return error_response(415, str(error))
-        return await answer(await fold(runtime.ingest_steps(intake)), intake)
+        found = await events_intake(request, max_body_bytes)
+        if isinstance(found, Response):
+            return found
+        return await answer(await fold(runtime.ingest_steps(found)), found)
 
     async def answer(result: BatchResult, intake: Intake) -> Response:
         if result.committed is not None:
