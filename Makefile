@@ -41,6 +41,13 @@ $(GRAFANA_SCHEMA): dashboards/schema/package.json dashboards/schema/package-lock
 	npm ci --prefix dashboards/schema --no-audit --no-fund
 	touch $@
 
+# GitHub's documented webhook example payloads (@octokit/webhooks-examples), pinned by the
+# lock file: tests/integration/test_github_examples.py delivers every one of them.
+GITHUB_EXAMPLES := tests/fixtures/github-examples/node_modules/.installed
+$(GITHUB_EXAMPLES): tests/fixtures/github-examples/package.json tests/fixtures/github-examples/package-lock.json
+	npm ci --prefix tests/fixtures/github-examples --no-audit --no-fund
+	touch $@
+
 # Apache Kafka (single node, KRaft) on 127.0.0.1:9092 with its storage in .kafka/, in the
 # foreground until Ctrl-C: for `conductor worker|publish|cues --broker kafka://127.0.0.1:9092`.
 kafka:
@@ -76,7 +83,7 @@ previews: $(STAMP) prometheus
 		tests/integration/test_dashboards_prometheus.py -k previews
 
 # Everything on the sources, then the core's tests again on the compiled core.
-test: lint prometheus chromium compiled kafka-jars $(GRAFANA_SCHEMA)
+test: lint prometheus chromium compiled kafka-jars $(GRAFANA_SCHEMA) $(GITHUB_EXAMPLES)
 	$(BIN)/pytest
 	CONDUCTOR_CORE_BUILD=compiled PYTHONPATH=$(COMPILED) $(BIN)/pytest tests/unit tests/property
 

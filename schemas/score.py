@@ -177,15 +177,25 @@ class Experiment(_Model):
 Repository = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+$", max_length=140)
 ]
-"""A GitHub repository as `owner/name`."""
+"""A GitHub repository as `owner/name` (an organization's: its owner is no person)."""
 
 
 class GitHubSource(_Model):
     """How a team's GitHub issues and pull requests map to the plan. An item of one of the
     `repositories` is a task (`owner/name#number`) of the milestone its GitHub milestone's
-    title maps to, or else of the first of its labels that maps to one."""
+    title maps to, or else of the first of its labels that maps to one. A repository of a
+    personal account, whose `owner/name` holds a person's login, is listed in
+    `repositories_by_id` instead: its tasks are `<name>#number`, and no login is in the score."""
 
-    repositories: Annotated[list[Repository], Field(min_length=1)]
+    repositories: Annotated[list[Repository], Field(max_length=MOST_ITEMS)] = Field(
+        default_factory=list
+    )
+    repositories_by_id: Annotated[
+        dict[Id, Annotated[Count, Field(ge=1)]], Field(max_length=MOST_ITEMS)
+    ] = Field(
+        default_factory=dict,
+        description="a name of the team's choosing -> GitHub's numeric `repository.id`",
+    )
     milestones: dict[str, Id] = Field(
         default_factory=dict, description="GitHub milestone title -> milestone id"
     )
@@ -403,3 +413,11 @@ def _github_problems(
                 f"duplicate repository {repository!r}",
             )
         seen.add(repository.lower())
+    ids: dict[int, str] = {}
+    for name, repository_id in github.repositories_by_id.items():
+        if repository_id in ids:
+            yield (
+                ("sources", "github", "repositories_by_id", name),
+                f"repository id {repository_id} is {ids[repository_id]!r} already",
+            )
+        ids[repository_id] = name

@@ -21,6 +21,13 @@ def import_github(
     ],
     score: Annotated[Path, typer.Option(help="the score whose sources.github maps the items")],
     out: Annotated[Path | None, typer.Option(help="the log to write (default: stdout)")] = None,
+    repository_id: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="GitHub's id of the export's repository, when the score names it by id",
+        ),
+    ] = None,
 ) -> None:
     """Write the events of a GitHub export (JSON Lines, in time order) for `rehearse`.
 
@@ -37,7 +44,7 @@ def import_github(
         typer.echo(f"{score}: the score has no sources.github to map the export by", err=True)
         raise typer.Exit(2)
     try:
-        imported = import_export(export.read_text(encoding="utf-8"), loaded)
+        imported = import_export(export.read_text(encoding="utf-8"), loaded, repository_id)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         typer.echo(f"{export}: not a GitHub export: {error}", err=True)
         raise typer.Exit(2) from None

@@ -214,3 +214,39 @@ def test_an_export_maps_each_item_to_its_events_in_time_order() -> None:
     assert all(
         event.ensemble == "harbor" and event.source == "github-export" for event in imported.events
     )
+
+
+PERSONAL = GitHubSource(
+    repositories=["octo-org/octo-repo"],
+    repositories_by_id={"hello-world": 186853002},
+    milestones={"v1.0 ledger": "ledger"},
+    labels={"payments": "payments"},
+)
+
+
+def test_a_repository_named_by_id_is_found_by_its_id_and_names_its_tasks() -> None:
+    """A personal account's `owner/name` holds a login: the score names it by GitHub's id."""
+    score = SCORE.model_copy(
+        update={"sources": SCORE.sources.model_copy(update={"github": PERSONAL})}
+    )  # type: ignore[union-attr]
+    routes = Routes.of([score])
+    (target,) = routes.targets("Codertocat/Hello-World", 186853002)
+    assert (target.repository, target.task(1)) == ("hello-world", "hello-world#1")
+    assert routes.targets("Codertocat/Hello-World") == [], "not by the login's name"
+    assert routes.targets("Someone/Else", 999) == []
+    assert [t.repository for t in routes.targets("octo-org/octo-repo", 17273051)] == [
+        "octo-org/octo-repo"
+    ]
+
+
+def test_an_issues_export_of_a_repository_named_by_id_is_imported_with_its_id() -> None:
+    score = SCORE.model_copy(
+        update={"sources": SCORE.sources.model_copy(update={"github": PERSONAL})}
+    )  # type: ignore[union-attr]
+    url = "https://api.github.com/repos/Codertocat/Hello-World"
+    export = json.dumps([rest_issue(1, labels=labels("payments"), repository_url=url)])
+    assert import_export(export, score).events == []
+    (started,) = import_export(export, score, repository_id=186853002).events
+    assert started.id == "github:hello-world/1:started"
+    assert started.data.task == "hello-world#1"  # type: ignore[union-attr]
+    assert "Codertocat" not in started.model_dump_json()

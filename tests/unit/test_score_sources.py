@@ -67,13 +67,12 @@ def test_the_blocked_label_cannot_also_map_to_a_milestone(tmp_path: Path) -> Non
     ("repositories", "expected"),
     [
         (["octo-repo"], "sources.github.repositories[0]: String should match pattern"),
-        ([], "sources.github.repositories: List should have at least 1 item"),
         (
             ["octo-org/octo-repo", "Octo-Org/Octo-Repo"],
             "sources.github.repositories[1]: duplicate repository 'Octo-Org/Octo-Repo'",
         ),
     ],
-    ids=["no-owner", "none", "duplicate"],
+    ids=["no-owner", "duplicate"],
 )
 def test_repositories_are_owner_slash_name_once_each(
     tmp_path: Path, repositories: list[str], expected: str
@@ -82,6 +81,20 @@ def test_repositories_are_owner_slash_name_once_each(
     data["sources"]["github"]["repositories"] = repositories
     found = problems(tmp_path, data)
     assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_a_personal_repository_is_listed_by_its_id_once(tmp_path: Path) -> None:
+    data = with_github()
+    data["sources"]["github"]["repositories"] = []
+    data["sources"]["github"]["repositories_by_id"] = {"again": 186853002, "hello": 186853002}
+    assert problems(tmp_path, data) == [
+        "sources.github.repositories_by_id.hello: repository id 186853002 is 'again' already"
+    ]
+    data["sources"]["github"]["repositories_by_id"] = {"hello-world": "186853002"}
+    (problem,) = problems(tmp_path, data)
+    assert problem.startswith(
+        "sources.github.repositories_by_id.hello-world: Input should be a valid integer"
+    )
 
 
 def test_an_unknown_field_in_sources_is_refused(tmp_path: Path) -> None:

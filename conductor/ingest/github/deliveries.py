@@ -102,7 +102,7 @@ def _add_changes(
 ) -> None:
     item: Item = payload.issue if isinstance(payload, IssuesDelivery) else payload.pull_request
     repository = payload.repository.full_name
-    targets = routes.targets(repository)
+    targets = routes.targets(repository, payload.repository.id)
     if not targets:
         reason = f"repository {repository!r} is in no published score's sources.github"
         intake.ignored.append(Ignored(IgnoredKind.GITHUB_REPOSITORY, reason))

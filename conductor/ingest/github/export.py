@@ -60,8 +60,10 @@ def _flattened(value: Any) -> Iterator[Any]:
         yield value
 
 
-def import_export(document: str, score: Score) -> Imported:
+def import_export(document: str, score: Score, repository_id: int | None = None) -> Imported:
     """The events of every item of the export, in time order (ties in export order).
+    `repository_id`: GitHub's id of the export's repository, for a score that names it by id
+    (an issues list names its repository only by URL).
 
     Raises `ValueError` (json's) if the export is not JSON."""
     routes = Routes.of([score])
@@ -81,7 +83,8 @@ def import_export(document: str, score: Score) -> Imported:
         if repository is None:
             imported.problems.append(f"item {index} (#{item.number}): names no repository")
             continue
-        targets = routes.targets(repository)
+        known_id = item.base.repo.id if item.base is not None and item.base.repo else None
+        targets = routes.targets(repository, known_id or repository_id)
         if not targets:
             imported.ignored[IgnoredKind.GITHUB_REPOSITORY] += 1
             continue

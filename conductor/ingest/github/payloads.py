@@ -29,6 +29,8 @@ class PullRequestLink(_Read):
 
 class Repository(_Read):
     full_name: str
+    id: int | None = None
+    """GitHub's numeric id, by which a score may name a personal account's repository."""
 
 
 class BaseBranch(_Read):

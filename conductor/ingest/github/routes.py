@@ -11,12 +11,14 @@ from schemas.score import GitHubSource
 
 @dataclass(frozen=True)
 class Target:
-    """One ensemble whose score lists the repository (spelled as the score spells it: it
-    is the start of the task ids, `owner/name#number`)."""
+    """One ensemble whose score lists the repository: `repository` is how the score names
+    it, the start of the task ids (`owner/name`, spelled as the score spells it, or the
+    name given to a repository listed by its numeric `repository_id`)."""
 
     ensemble: str
     repository: str
     source: GitHubSource
+    repository_id: int | None = None
 
     def task(self, number: int) -> str:
         return f"{self.repository}#{number}"
@@ -42,17 +44,28 @@ class Routes:
 
     def __init__(self, targets: Iterable[Target] = ()) -> None:
         self._by_repository: dict[str, list[Target]] = {}
+        self._by_id: dict[int, list[Target]] = {}
         for target in targets:
-            self._by_repository.setdefault(target.repository.lower(), []).append(target)
+            if target.repository_id is not None:
+                self._by_id.setdefault(target.repository_id, []).append(target)
+            else:
+                self._by_repository.setdefault(target.repository.lower(), []).append(target)
 
     @classmethod
     def of(cls, scores: Iterable[Score]) -> "Routes":
-        return cls(
-            Target(score.ensemble, repository, score.sources.github)
-            for score in scores
-            if score.sources is not None and score.sources.github is not None
-            for repository in score.sources.github.repositories
-        )
+        targets = []
+        for score in scores:
+            github = score.sources.github if score.sources is not None else None
+            if github is None:
+                continue
+            targets += [Target(score.ensemble, name, github) for name in github.repositories]
+            targets += [
+                Target(score.ensemble, name, github, repository_id)
+                for name, repository_id in github.repositories_by_id.items()
+            ]
+        return cls(targets)
 
-    def targets(self, repository: str) -> list[Target]:
-        return self._by_repository.get(repository.lower(), [])
+    def targets(self, repository: str, repository_id: int | None = None) -> list[Target]:
+        """The ensembles mapping a repository, by its GitHub id or else its `owner/name`."""
+        by_id = self._by_id.get(repository_id, []) if repository_id is not None else []
+        return [*by_id, *self._by_repository.get(repository.lower(), [])]
