@@ -1,7 +1,6 @@
 """`conductor deliver` (the cues topic to the sinks) and `conductor cues test-sink` (one sample
 cue to one sink): the sinks of a `--sinks` file, outside the embedded runtime."""
 
-import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
@@ -117,6 +116,8 @@ def test_sink(
             return await sink.send(model_json(cue))
         finally:
             await sink.close()
+
+    import asyncio
 
     started = time.perf_counter()
     try:
