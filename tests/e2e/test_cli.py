@@ -137,3 +137,19 @@ def test_simulate_is_seeded() -> None:
     assert one.returncode == two.returncode == 0
     assert one.stdout != two.stdout
     assert one.stdout == conductor("simulate", str(SCORE), "--seed", "3", "--days", "10").stdout
+
+
+def test_validate_loads_no_runtime() -> None:
+    """A command reading only a score imports no event loop, HTTP stack, Kafka client or
+    NumPy: each CLI module imports its runtime inside the command that runs it."""
+    script = (
+        "import sys, runpy; sys.argv = ['conductor', 'validate', 'examples/score.yaml']\n"
+        "try:\n    runpy.run_module('conductor.cli', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = {'asyncio', 'httpx', 'fastapi', 'uvicorn', 'aiokafka', 'faust', 'numpy'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
