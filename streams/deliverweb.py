@@ -13,6 +13,8 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 
 from conductor.access import OPEN, Grant, Tokens, bearer_of
+from conductor.errors import Problem
+from conductor.ingest.http import error_body
 from streams.deliver import Book
 
 
@@ -28,7 +30,7 @@ def deliveries_app(
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if tokens.grant(bearer_of(environ.get("HTTP_AUTHORIZATION"))) is Grant.NONE:
-            body = orjson.dumps({"detail": "a bearer token is required"})
+            body = orjson.dumps(error_body("a bearer token is required"))
             headers = [("Content-Type", "application/json"), ("WWW-Authenticate", "Bearer")]
             start_response("401 Unauthorized", headers)
             return [body]
@@ -40,8 +42,8 @@ def deliveries_app(
         try:
             limit = max(1, min(10_000, int(query.get("limit", ["1000"])[-1])))
         except ValueError:
-            problem = {"path": "query.limit", "message": "not a number"}
-            body = orjson.dumps({"detail": "invalid request", "problems": [problem]})
+            problem = Problem("query.limit", "not a number")
+            body = orjson.dumps(error_body("invalid request", [problem]))
             start_response("422 Unprocessable Entity", [("Content-Type", "application/json")])
             return [body]
         body = orjson.dumps({"deliveries": book.rows(failed, sink, limit)})

@@ -45,19 +45,23 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
+def error_body(detail: str, problems: Sequence[Problem] = ()) -> dict[str, Any]:
+    """Every error answer's one shape: `{"detail": "...", "problems": [{"path", "message"}]}`
+    (`problems` empty unless a field is at fault; `POST /events` adds each problem's line)."""
+    return {
+        "detail": detail,
+        "problems": [{"path": p.path, "message": p.message} for p in problems],
+    }
+
+
 def error_response(
     status: int,
     detail: str,
     problems: Sequence[Problem] = (),
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """Every error answer's one shape: `{"detail": "...", "problems": [{"path", "message"}]}`
-    (`problems` empty unless a field is at fault; `POST /events` adds each problem's line)."""
-    body = {
-        "detail": detail,
-        "problems": [{"path": p.path, "message": p.message} for p in problems],
-    }
-    response = json_response(body, status)
+    """An error answer in the one shape (`error_body`)."""
+    response = json_response(error_body(detail, problems), status)
     response.headers.update(headers or {})
     return response
 

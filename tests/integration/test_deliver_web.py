@@ -44,6 +44,7 @@ def test_with_a_token_every_path_needs_one() -> None:
             anonymous = httpx.get(f"{url}{path}")
             assert anonymous.status_code == 401, path
             assert anonymous.headers["www-authenticate"] == "Bearer"
+            assert anonymous.json() == {"detail": "a bearer token is required", "problems": []}
             wrong = httpx.get(f"{url}{path}", headers={"Authorization": "Bearer r-s3cre"})
             assert wrong.status_code == 401, path
             for token in ("w-s3cret", "r-s3cret"):
