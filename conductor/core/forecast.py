@@ -98,17 +98,31 @@ class Trials:
             return
         today = max(0, plan.day_index(state.now))
         sections = list(dict.fromkeys(plan.milestones[m].section for m in open_milestones))
-        rng = np.random.Generator(np.random.PCG64(_seed(state.ensemble, state.now)))
-        draws = rng.integers(0, 1 << 32, size=(days, TRIALS), dtype=np.uint64)
+        draws = _uniform(_seed(state.ensemble, state.now), days * TRIALS).reshape(days, TRIALS)
         histories = {section: _history(state, plan, section, today) for section in sections}
         first = plan.score.starts.toordinal() + today
-        resampling = np.random.Generator(np.random.PCG64(_seed(state.ensemble, state.now, "h")))
         rest = rest_weekdays(state, plan, today)
-        free = {
-            section: _capacity(history, draws, first - today, first, rest, resampling)
+        samples = {
+            section: np.asarray(
+                [done for day, done in history if (first - today + day) % 7 not in rest],
+                dtype=np.int32,
+            )
             for section, history in histories.items()
         }
-        trials = np.arange(TRIALS)
+        # One stream for every section's bootstrap, taken in turn (as one generator would).
+        noise = _uniform(
+            _seed(state.ensemble, state.now, "h"), TRIALS * sum(v.size for v in samples.values())
+        )
+        working = None
+        if rest:
+            weekday_works = np.asarray([weekday not in rest for weekday in range(7)])
+            working = weekday_works[(first + np.arange(days)) % 7]
+        free: dict[str, NDArray[np.int32]] = {}
+        taken = 0
+        for section, values in samples.items():
+            bootstrap = noise[taken : taken + TRIALS * values.size].reshape(TRIALS, values.size)
+            free[section] = _capacity(values, draws, bootstrap, working)
+            taken += TRIALS * values.size
         spent = np.empty((days + 1, TRIALS), dtype=np.int32)
         for milestone_id in open_milestones:
             milestone = plan.milestones[milestone_id]
@@ -125,15 +139,22 @@ class Trials:
             if work == 0:
                 self.finish[milestone_id] = ready
                 continue
-            # Before the earliest day it can be worked in any trial, nothing is spent on it.
-            first = min(int(ready.min()), days)
-            capacity = free[milestone.section][first:]
-            used = spent[: capacity.shape[0]]
-            np.subtract(capacity, capacity[np.minimum(ready, days) - first, trials], out=used)
-            np.clip(used, 0, work, out=used)
+            if milestone.depends_on:
+                # Before the earliest day it can be worked in any trial, nothing is spent on it.
+                first = min(int(ready.min()), days)
+                capacity = free[milestone.section][first:]
+                used = spent[: capacity.shape[0]]
+                np.subtract(capacity, capacity[np.minimum(ready, days) - first, _TRIAL], out=used)
+                # (the ufuncs themselves: np.clip's Python wrapper costs more than its work)
+                np.maximum(used, 0, out=used)
+                np.minimum(used, work, out=used)
+            else:  # worked from day 0, when nothing is spent yet: all it can use, up to its work
+                capacity = free[milestone.section]
+                used = spent
+                np.minimum(capacity, work, out=used)
             capacity -= used
             # (a sum, not count_nonzero: along an axis that is five times slower)
-            done_days = (used >= work).sum(axis=0)
+            done_days = np.add.reduce(used >= work, axis=0)
             self.finish[milestone_id] = np.where(done_days > 0, days + 1 - done_days, NEVER)
 
     def probability(self, targets: tuple[str, ...], by: int) -> float:
@@ -208,34 +229,31 @@ def rest_weekdays(state: EnsembleState, plan: Plan, today: int) -> frozenset[int
 
 
 def _capacity(
-    history: list[tuple[int, float]],
+    values: NDArray[np.int32],
     draws: NDArray[np.uint64],
-    day_zero: int,
-    today: int,
-    rest: frozenset[int],
-    resampling: np.random.Generator,
+    bootstrap: NDArray[np.uint64],
+    working: NDArray[np.bool_] | None,
 ) -> NDArray[np.int32]:
-    """Cumulative throughput per (day, trial), day 0 a row of zeros. A day off of the team
-    (`rest`) adds nothing; any other day is drawn from the section's history on the team's
-    working days, the same relative place in every section's history. Each trial first
-    resamples that history (a bootstrap), so the trials carry the uncertainty of the pace a
-    few weeks show, not only its spread. (32-bit integers: half the memory of 64-bit ones,
-    and every count fits.) A day index d is the calendar day with ordinal `day_zero + d`;
-    `today` is today's ordinal."""
+    """Cumulative throughput per (day, trial), day 0 a row of zeros. `values` are the
+    section's finished items on the team's working days of its history; each trial first
+    resamples them (a bootstrap, from its row of `bootstrap`), so the trials carry the
+    uncertainty of the pace a few weeks show, not only its spread; then each day draws from
+    that trial's sample, the same relative place (`draws`) in every section's history. A day
+    off of the team (False in `working`) adds nothing. Draws are 32-bit uniform integers, a
+    draw d picking place (d * size) >> 32. (32-bit counts: half the memory of 64-bit ones,
+    and every count fits.)"""
     days, trials = draws.shape
     free = np.zeros((days + 1, trials), dtype=np.int32)
-    values = np.asarray(
-        [done for day, done in history if (day_zero + day) % 7 not in rest], dtype=np.int32
-    )
     if not values.size:
         return free
     size = np.uint64(values.size)
-    noise = resampling.integers(0, 1 << 32, size=(trials, values.size), dtype=np.uint64)
-    resampled = (noise * size) >> np.uint64(32)
-    picked = (draws * size) >> np.uint64(32)
-    drawn = values[resampled[np.arange(trials)[None, :], picked]]
-    if rest:
-        working = np.asarray([(today + d) % 7 not in rest for d in range(days)])
+    sample = values[(bootstrap * size) >> np.uint64(32)]  # (trials, size)
+    # Trial t's place p in the flattened samples is t * size + p: one flat take instead of
+    # a two-dimensional fancy index (three times faster).
+    places = (draws * size) >> np.uint64(32)
+    places += _TRIAL.astype(np.uint64) * size
+    drawn = sample.ravel().take(places.view(np.int64))
+    if working is not None:
         drawn *= working[:, None]
     np.cumsum(drawn, axis=0, out=free[1:])
     return free
@@ -287,3 +305,29 @@ def _percentile(ordered: NDArray[np.int64], share: float) -> int | None:
 def _seed(*parts: object) -> int:
     key = "|".join(str(part) for part in parts).encode()
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
+
+
+_TRIAL = np.arange(TRIALS)
+STREAMS_KEPT = 32
+_streams: dict[int, NDArray[np.uint64]] = {}
+"""The draws of the last seeds, by seed: a forecast's numbers depend only on its seed (the
+ensemble and the instant), and a rehearsal's runs all forecast at the same instants (from
+different states), so each draws them once. Live, an instant is forecast once: the few kept
+cost no more than their memory (at most a megabyte each)."""
+
+
+def _uniform(seed: int, count: int) -> NDArray[np.uint64]:
+    """The first `count` 32-bit integers of the PCG64 generator seeded with `seed`, in the
+    order `Generator.integers(0, 1 << 32)` draws them (each 64-bit output's low half, then
+    its high half), as 64-bit integers for the multiply-shift that maps them to a place.
+    More draws of a seed begin with the same ones: a longer simulation draws the same
+    first days. Read-only: the arrays are shared."""
+    stream = _streams.get(seed)
+    if stream is None or stream.size < count:
+        raw = np.random.PCG64(seed).random_raw((count + 1) // 2)
+        stream = np.stack((raw & np.uint64(0xFFFFFFFF), raw >> np.uint64(32)), axis=1).ravel()
+        stream.flags.writeable = False
+        if seed not in _streams and len(_streams) >= STREAMS_KEPT:
+            del _streams[next(iter(_streams))]
+        _streams[seed] = stream
+    return stream[:count]
