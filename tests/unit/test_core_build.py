@@ -12,17 +12,20 @@ from pathlib import Path
 
 from conductor.core import engine, handlers, measures, rules
 from conductor.core.rules import cadence, registry
+from conductor.rehearsal import team
 
 SOURCES = Path(__file__).parents[2] / "conductor" / "core"
+TEAM_SOURCES = SOURCES.parent / "rehearsal"
 
 
 def test_the_core_is_the_build_asked_for() -> None:
     compiled = os.environ.get("CONDUCTOR_CORE_BUILD", "source") == "compiled"
-    for module in (engine, measures, handlers, rules, cadence):
+    built = [(module, SOURCES) for module in (engine, measures, handlers, rules, cadence)]
+    for module, sources in [*built, (team, TEAM_SOURCES)]:
         assert module.__file__ is not None
         is_extension = any(module.__file__.endswith(suffix) for suffix in EXTENSION_SUFFIXES)
         assert is_extension == compiled, module.__file__
-        in_sources = Path(module.__file__).is_relative_to(SOURCES)
+        in_sources = Path(module.__file__).is_relative_to(sources)
         assert in_sources != compiled, module.__file__
 
 
