@@ -19,18 +19,19 @@ after its last dependency is done, so a chain finishes no earlier than its links
 sequence. Every unreached milestone of the plan is simulated, so one set of trials answers
 for every milestone and commitment at that instant.
 
-The generator is seeded from the ensemble and the instant: a replay draws the same numbers,
-and a longer simulation draws the same first days. NumPy does the work (per milestone a few
+The draws are seeded from the ensemble and the instant (`conductor.core.draws`, which keeps
+them for the last seeds): a replay draws the same numbers, and a longer simulation draws the
+same first days. NumPy does the work (per milestone a few
 operations on a days x trials array), because the check runs for every commitment at every
 cycle boundary of every ensemble.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from conductor.core import draws
 from conductor.core.measures import remaining
 from conductor.core.plan import Plan
 from conductor.core.state import EnsembleState
@@ -98,30 +99,33 @@ class Trials:
             return
         today = max(0, plan.day_index(state.now))
         sections = list(dict.fromkeys(plan.milestones[m].section for m in open_milestones))
-        draws = _uniform(_seed(state.ensemble, state.now), days * TRIALS).reshape(days, TRIALS)
         histories = {section: _history(state, plan, section, today) for section in sections}
         first = plan.score.starts.toordinal() + today
         rest = rest_weekdays(state, plan, today)
-        samples = {
-            section: np.asarray(
-                [done for day, done in history if (first - today + day) % 7 not in rest],
-                dtype=np.int32,
-            )
-            for section, history in histories.items()
-        }
-        # One stream for every section's bootstrap, taken in turn (as one generator would).
-        noise = _uniform(
-            _seed(state.ensemble, state.now, "h"), TRIALS * sum(v.size for v in samples.values())
-        )
         working = None
         if rest:
             weekday_works = np.asarray([weekday not in rest for weekday in range(7)])
             working = weekday_works[(first + np.arange(days)) % 7]
+        day_seed = draws.seed(state.ensemble, state.now)
+        bootstrap_seed = draws.seed(state.ensemble, state.now, "h")
         free: dict[str, NDArray[np.int32]] = {}
-        taken = 0
-        for section, values in samples.items():
-            bootstrap = noise[taken : taken + TRIALS * values.size].reshape(TRIALS, values.size)
-            free[section] = _capacity(values, draws, bootstrap, working)
+        taken = 0  # one stream for every section's bootstrap, taken in turn
+        for section, history in histories.items():
+            values = np.asarray(
+                [done for day, done in history if (first - today + day) % 7 not in rest],
+                dtype=np.int32,
+            )
+            if not values.size:
+                free[section] = np.zeros((days + 1, TRIALS), dtype=np.int32)
+                continue
+            # Each trial first resamples the history (a bootstrap), so the trials carry the
+            # uncertainty of the pace a few weeks show, not only its spread; then each day
+            # draws from its trial's sample, the same relative place in every section's.
+            sample = values.take(
+                draws.picks(bootstrap_seed, taken, TRIALS, values.size, values.size)
+            )
+            places = draws.spread_picks(day_seed, days, TRIALS, values.size)
+            free[section] = _capacity(sample, places, working)
             taken += TRIALS * values.size
         spent = np.empty((days + 1, TRIALS), dtype=np.int32)
         for milestone_id in open_milestones:
@@ -229,30 +233,16 @@ def rest_weekdays(state: EnsembleState, plan: Plan, today: int) -> frozenset[int
 
 
 def _capacity(
-    values: NDArray[np.int32],
-    draws: NDArray[np.uint64],
-    bootstrap: NDArray[np.uint64],
-    working: NDArray[np.bool_] | None,
+    sample: NDArray[np.int32], places: NDArray[np.int64], working: NDArray[np.bool_] | None
 ) -> NDArray[np.int32]:
-    """Cumulative throughput per (day, trial), day 0 a row of zeros. `values` are the
-    section's finished items on the team's working days of its history; each trial first
-    resamples them (a bootstrap, from its row of `bootstrap`), so the trials carry the
-    uncertainty of the pace a few weeks show, not only its spread; then each day draws from
-    that trial's sample, the same relative place (`draws`) in every section's history. A day
-    off of the team (False in `working`) adds nothing. Draws are 32-bit uniform integers, a
-    draw d picking place (d * size) >> 32. (32-bit counts: half the memory of 64-bit ones,
-    and every count fits.)"""
-    days, trials = draws.shape
+    """Cumulative throughput per (day, trial), day 0 a row of zeros: each day's drawn from
+    `sample` (per trial, its bootstrap of the section's history) at `places` (per day and
+    trial, in the trials' samples laid end to end). A day off of the team (False in
+    `working`) adds nothing. (32-bit counts: half the memory of 64-bit ones, and every count
+    fits.)"""
+    days, trials = places.shape
     free = np.zeros((days + 1, trials), dtype=np.int32)
-    if not values.size:
-        return free
-    size = np.uint64(values.size)
-    sample = values[(bootstrap * size) >> np.uint64(32)]  # (trials, size)
-    # Trial t's place p in the flattened samples is t * size + p: one flat take instead of
-    # a two-dimensional fancy index (three times faster).
-    places = (draws * size) >> np.uint64(32)
-    places += _TRIAL.astype(np.uint64) * size
-    drawn = sample.ravel().take(places.view(np.int64))
+    drawn = sample.ravel().take(places)
     if working is not None:
         drawn *= working[:, None]
     np.cumsum(drawn, axis=0, out=free[1:])
@@ -302,32 +292,4 @@ def _percentile(ordered: NDArray[np.int64], share: float) -> int | None:
     return None if days > HORIZON_DAYS else days
 
 
-def _seed(*parts: object) -> int:
-    key = "|".join(str(part) for part in parts).encode()
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
-
-
 _TRIAL = np.arange(TRIALS)
-STREAMS_KEPT = 32
-_streams: dict[int, NDArray[np.uint64]] = {}
-"""The draws of the last seeds, by seed: a forecast's numbers depend only on its seed (the
-ensemble and the instant), and a rehearsal's runs all forecast at the same instants (from
-different states), so each draws them once. Live, an instant is forecast once: the few kept
-cost no more than their memory (at most a megabyte each)."""
-
-
-def _uniform(seed: int, count: int) -> NDArray[np.uint64]:
-    """The first `count` 32-bit integers of the PCG64 generator seeded with `seed`, in the
-    order `Generator.integers(0, 1 << 32)` draws them (each 64-bit output's low half, then
-    its high half), as 64-bit integers for the multiply-shift that maps them to a place.
-    More draws of a seed begin with the same ones: a longer simulation draws the same
-    first days. Read-only: the arrays are shared."""
-    stream = _streams.get(seed)
-    if stream is None or stream.size < count:
-        raw = np.random.PCG64(seed).random_raw((count + 1) // 2)
-        stream = np.stack((raw & np.uint64(0xFFFFFFFF), raw >> np.uint64(32)), axis=1).ravel()
-        stream.flags.writeable = False
-        if seed not in _streams and len(_streams) >= STREAMS_KEPT:
-            del _streams[next(iter(_streams))]
-        _streams[seed] = stream
-    return stream[:count]
