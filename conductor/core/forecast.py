@@ -149,16 +149,15 @@ class Trials:
                 capacity = free[milestone.section][first:]
                 used = spent[: capacity.shape[0]]
                 np.subtract(capacity, capacity[np.minimum(ready, days) - first, _TRIAL], out=used)
-                # (the ufuncs themselves: np.clip's Python wrapper costs more than its work)
-                np.maximum(used, 0, out=used)
-                np.minimum(used, work, out=used)
+                # (the method: half of np.clip's cost here, and of np.maximum's and np.minimum's)
+                used.clip(0, work, out=used)
             else:  # worked from day 0, when nothing is spent yet: all it can use, up to its work
                 capacity = free[milestone.section]
                 used = spent
                 np.minimum(capacity, work, out=used)
             capacity -= used
-            # (a sum, not count_nonzero: along an axis that is five times slower)
-            done_days = np.add.reduce(used >= work, axis=0)
+            # (a sum of bytes, not count_nonzero: along an axis that is five times slower)
+            done_days = np.add.reduce((used >= work).view(np.uint8), axis=0, dtype=np.int64)
             self.finish[milestone_id] = np.where(done_days > 0, days + 1 - done_days, NEVER)
 
     def probability(self, targets: tuple[str, ...], by: int) -> float:
