@@ -2,16 +2,29 @@
 drives only when its command runs (so `conductor validate` does not load Kafka, NumPy or
 the HTTP server)."""
 
-import typer
+import argparse
+from collections.abc import Sequence
 
 from conductor.cli import dashboards, embedded, gateway, imports, kafka, rehearsal, score, sinks
+from conductor.cli.common import HelpFormatter, subcommands
 
-app = typer.Typer(help="Conductor: scores, cues, tempo and alignment from an event log.")
-score.register(app)
-rehearsal.register(app)
-embedded.register(app)
-kafka.register(app)
-dashboards.register(app)
-gateway.register(app)
-imports.register(app)
-sinks.register(app)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command `argv` names (default: the process's arguments); its exit status."""
+    parser = argparse.ArgumentParser(
+        prog="conductor",
+        description="Conductor: scores, cues, tempo and alignment from an event log.",
+        formatter_class=HelpFormatter,
+        allow_abbrev=False,
+    )
+    commands = subcommands(parser)
+    score.register(commands)
+    rehearsal.register(commands)
+    embedded.register(commands)
+    cues = kafka.register(commands)
+    sinks.register(commands, cues)
+    gateway.register(commands)
+    dashboards.register(commands)
+    imports.register(commands)
+    arguments = parser.parse_args(argv)
+    return arguments.run(arguments) or 0

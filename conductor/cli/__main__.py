@@ -1,5 +1,7 @@
 """`python -m conductor.cli` runs the CLI (what the `conductor` command runs)."""
 
-from conductor.cli import app
+import sys
 
-app(prog_name="conductor")
+from conductor.cli import main
+
+sys.exit(main())

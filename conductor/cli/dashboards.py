@@ -1,54 +1,62 @@
 """`conductor dashboards build|publish`: the Grafana dashboards as JSON, and in a Grafana."""
 
+import argparse
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
+from conductor.cli.common import command, exit_with, group, subcommands
 
-dashboards_app = typer.Typer(help="Grafana dashboards: alignment, tempo, operations.")
+if TYPE_CHECKING:
+    from conductor.cli.common import Commands
 
 
-@dashboards_app.command("build")
-def build(
-    out: Annotated[Path, typer.Option(help="where to write one JSON file per dashboard")] = Path(
-        "dashboards/json"
-    ),
-) -> None:
+def build(arguments: argparse.Namespace) -> None:
     """Write the alignment, tempo and operations dashboards as JSON (named by uid)."""
     from dashboards.build import write
 
-    for path in write(out):
-        typer.echo(f"wrote {path}")
+    for path in write(arguments.out):
+        print(f"wrote {path}")
 
 
-@dashboards_app.command("publish")
-def publish(
-    grafana_url: Annotated[str, typer.Option(help="e.g. http://grafana:3000")],
-    token: Annotated[str | None, typer.Option(help="a service account token")] = None,
-    user: Annotated[str | None, typer.Option(help="basic auth user (with --password)")] = None,
-    password: Annotated[str | None, typer.Option(help="basic auth password")] = None,
-    folder: Annotated[str, typer.Option(help="the Grafana folder")] = "Conductor",
-    prometheus_url: Annotated[
-        str | None, typer.Option(help="also upsert a Prometheus datasource with this URL")
-    ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="replace dashboards changed by hand in Grafana")
-    ] = False,
-) -> None:
+def publish(arguments: argparse.Namespace) -> None:
     """Upsert the datasource, the folder and the dashboards; a second run changes nothing."""
     from dashboards.build import generate
     from dashboards.publish import PublishError, connect
     from dashboards.publish import publish as upsert
 
     try:
-        api = connect(grafana_url, token, user, password)
-        report = upsert(api, generate(), folder, prometheus_url, overwrite)
+        api = connect(arguments.grafana_url, arguments.token, arguments.user, arguments.password)
+        report = upsert(
+            api, generate(), arguments.folder, arguments.prometheus_url, arguments.overwrite
+        )
     except PublishError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
+        exit_with(f"error: {error}", 1)
     for line in report.lines():
-        typer.echo(line)
+        print(line)
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(dashboards_app, name="dashboards")
+def register(commands: "Commands") -> None:
+    boards = subcommands(
+        group(commands, "dashboards", "Grafana dashboards: alignment, tempo, operations.")
+    )
+    building = command(boards, "build", build)
+    building.add_argument(
+        "--out",
+        type=Path,
+        default=Path("dashboards/json"),
+        help="where to write one JSON file per dashboard",
+    )
+    publishing = command(boards, "publish", publish)
+    publishing.add_argument("--grafana-url", required=True, help="e.g. http://grafana:3000")
+    publishing.add_argument("--token", help="a service account token")
+    publishing.add_argument("--user", help="basic auth user (with --password)")
+    publishing.add_argument("--password", help="basic auth password")
+    publishing.add_argument("--folder", default="Conductor", help="the Grafana folder")
+    publishing.add_argument(
+        "--prometheus-url", help="also upsert a Prometheus datasource with this URL"
+    )
+    publishing.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace dashboards changed by hand in Grafana",
+    )

@@ -1,47 +1,21 @@
 """`conductor run`: the embedded runtime (SQLite log, HTTP API, cue delivery, /metrics)."""
 
+import argparse
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from conductor.cli.common import aware
+from conductor.cli.common import command, exit_with, instant
 
 if TYPE_CHECKING:
+    from conductor.cli.common import Commands
     from conductor.runtime.api import Background
     from conductor.runtime.settings import Settings
     from conductor.session.clock import ScaledClock
     from schemas import Score
 
 
-def run(
-    score: Annotated[Path | None, typer.Option(help="score to publish if it changed")] = None,
-    pilot: Annotated[
-        Path | None,
-        typer.Option(help="a second score folded in shadow: cues recorded, never delivered"),
-    ] = None,
-    db: Annotated[Path | None, typer.Option(help="the SQLite log [conductor.db]")] = None,
-    host: Annotated[str | None, typer.Option(help="[127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(help="[8000]")] = None,
-    demo: Annotated[bool | None, typer.Option("--demo", help="start a simulated team")] = None,
-    sinks: Annotated[
-        Path | None, typer.Option(help="sinks, routing and retries (YAML; see the README)")
-    ] = None,
-    webhook: Annotated[
-        str | None, typer.Option(help="POST each cue to this URL as a CloudEvent")
-    ] = None,
-    jsonl: Annotated[Path | None, typer.Option(help="append each cue to this file")] = None,
-    stdout: Annotated[
-        bool | None,
-        typer.Option("--stdout/--no-stdout", help="print each cue [on unless --sinks]"),
-    ] = None,
-    snapshot_every: Annotated[int | None, typer.Option(help="events between snapshots")] = None,
-    clock_start: Annotated[
-        str | None, typer.Option(help="run the clock from this ISO time, not the wall clock")
-    ] = None,
-    clock_speed: Annotated[float | None, typer.Option(help="speed of that clock")] = None,
-) -> None:
+def run(arguments: argparse.Namespace) -> int:
     """Run the embedded runtime: SQLite log, HTTP API, cue delivery, /metrics.
 
     Every option can also be set as a `CONDUCTOR_*` environment variable (options win);
@@ -59,41 +33,24 @@ def run(
     from conductor.runtime.settings import Settings
     from conductor.sinks.config import InvalidSinks
 
-    flags: dict[str, object] = {
-        "score": score,
-        "pilot": pilot,
-        "db": db,
-        "host": host,
-        "port": port,
-        "demo": demo,
-        "sinks": sinks,
-        "webhook": webhook,
-        "jsonl": jsonl,
-        "stdout": stdout,
-        "snapshot_every": snapshot_every,
-        "clock_start": aware(clock_start, "--clock-start") if clock_start is not None else None,
-        "clock_speed": clock_speed,
-    }
+    options = vars(arguments).items()  # each named as its setting (and `run`, this function)
+    given = {name: value for name, value in options if name != "run" and value is not None}
     try:
-        given = {name: value for name, value in flags.items() if value is not None}
         settings = Settings.model_validate(given)
         loaded = load_score(settings.score) if settings.score is not None else None
         if not settings.demo:
             serve(settings, loaded)
-            return
+            return 0
         if loaded is None:
-            typer.echo("--demo needs --score", err=True)
-            raise typer.Exit(2)
+            exit_with("--demo needs --score")
         serve(settings, loaded, *_demo(settings, loaded))
     except (InvalidScore, InvalidSinks) as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+        exit_with(str(error))
     except ValidationError as error:
-        typer.echo(f"invalid configuration: {error}", err=True)
-        raise typer.Exit(2) from None
+        exit_with(f"invalid configuration: {error}")
     except (LogLocked, PortTaken) as error:
-        typer.echo(f"conductor run: {error}", err=True)
-        raise typer.Exit(1) from None
+        exit_with(f"conductor run: {error}", 1)
+    return 0
 
 
 def _demo(settings: "Settings", score: "Score") -> tuple["ScaledClock", list["Background"]]:
@@ -115,10 +72,7 @@ def _demo(settings: "Settings", score: "Score") -> tuple["ScaledClock", list["Ba
     return clock, [simulate]
 
 
-def export(
-    db: Annotated[Path, typer.Option(help="the SQLite log of `conductor run`")],
-    ensemble: Annotated[str | None, typer.Option(help="only this ensemble's events")] = None,
-) -> None:
+def export(arguments: argparse.Namespace) -> None:
     """Print the runtime's log as JSON Lines, in log order (for `rehearse --events`); safe
     while the runtime runs."""
     import sys
@@ -127,14 +81,41 @@ def export(
 
     out = sys.stdout.buffer
     try:
-        for line in exported_lines(db, ensemble):
+        for line in exported_lines(arguments.db, arguments.ensemble):
             out.write(line + b"\n")
     except NotALog as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+        exit_with(str(error))
     out.flush()
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(run)
-    app.command()(export)
+def register(commands: "Commands") -> None:
+    running = command(commands, "run", run)
+    running.add_argument("--score", type=Path, help="score to publish if it changed")
+    running.add_argument(
+        "--pilot", type=Path, help="a second score folded in shadow: cues recorded, never delivered"
+    )
+    running.add_argument("--db", type=Path, help="the SQLite log [conductor.db]")
+    running.add_argument("--host", help="[127.0.0.1]")
+    running.add_argument("--port", type=int, help="[8000]")
+    running.add_argument("--demo", action="store_const", const=True, help="start a simulated team")
+    running.add_argument(
+        "--sinks", type=Path, help="sinks, routing and retries (YAML; see the README)"
+    )
+    running.add_argument("--webhook", help="POST each cue to this URL as a CloudEvent")
+    running.add_argument("--jsonl", type=Path, help="append each cue to this file")
+    running.add_argument(
+        "--stdout",
+        action=argparse.BooleanOptionalAction,
+        help="print each cue [on unless --sinks]",
+    )
+    running.add_argument("--snapshot-every", type=int, help="events between snapshots")
+    running.add_argument(
+        "--clock-start", type=instant, help="run the clock from this ISO time, not the wall clock"
+    )
+    running.add_argument("--clock-speed", type=float, help="speed of that clock")
+
+    exporting = command(commands, "export", export)
+    exporting.add_argument(
+        "--db", type=Path, required=True, help="the SQLite log of `conductor run`"
+    )
+    exporting.add_argument("--ensemble", help="only this ensemble's events")

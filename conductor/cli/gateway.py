@@ -1,31 +1,25 @@
 """`conductor gateway`: teams' tools posting to Kafka without a producer of their own
 (FastAPI, aiokafka and the ingest readers are imported only when it runs)."""
 
+import argparse
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
+from conductor.cli.common import (
+    add_from_environment,
+    at_least,
+    command,
+    load_or_exit,
+    tokens_or_exit,
+)
+from conductor.cli.kafka import add_broker, add_prefix
 
-from conductor.cli.common import load_or_exit, tokens_or_exit
-from streams.topics import DEFAULT_PREFIX
+if TYPE_CHECKING:
+    from conductor.cli.common import Commands
 
 
-def gateway(
-    broker: Annotated[str, typer.Option("--broker", help="kafka://HOST:PORT")],
-    port: Annotated[int, typer.Option(help="HTTP port")] = 8080,
-    host: Annotated[str, typer.Option(help="HTTP address")] = "127.0.0.1",
-    score: Annotated[
-        list[Path] | None,
-        typer.Option(help="a score whose sources.github maps deliveries (repeatable)"),
-    ] = None,
-    prefix: Annotated[str, typer.Option("--prefix", help="topic name prefix")] = DEFAULT_PREFIX,
-    partitions: Annotated[int, typer.Option(help="partitions if the topic is created")] = 4,
-    replication: Annotated[int, typer.Option(help="replication factor if created")] = 1,
-    max_body_bytes: Annotated[
-        int, typer.Option(min=1, envvar="CONDUCTOR_MAX_BODY_BYTES", help="larger bodies get 413")
-    ] = 8 * 1024 * 1024,
-) -> None:
+def gateway(arguments: argparse.Namespace) -> None:
     """Serve POST /events (native, CloudEvents) and POST /webhooks/github in front of Kafka.
 
     Validates and answers as `conductor run` does, and produces the accepted events to the
@@ -38,19 +32,23 @@ def gateway(
     from streams.gateway import GatewayConfig, run_gateway
 
     tokens = tokens_or_exit()
-    scores = tuple(load_or_exit(path) for path in score or ())
+    scores = tuple(load_or_exit(path) for path in arguments.score or ())
+    broker: str = arguments.broker
+    host: str = arguments.host
+    port: int = arguments.port
+    prefix: str = arguments.prefix
     config = GatewayConfig(
         broker=broker,
         host=host,
         port=port,
         prefix=prefix,
-        partitions=partitions,
-        replication=replication,
+        partitions=arguments.partitions,
+        replication=arguments.replication,
         scores=scores,
         github_secret=os.environ.get("CONDUCTOR_GITHUB_WEBHOOK_SECRET") or None,
         api_token=tokens.write,
         api_read_token=tokens.read,
-        max_body_bytes=max_body_bytes,
+        max_body_bytes=arguments.max_body_bytes,
     )
     print(
         f"conductor gateway: serving http://{host}:{port} -> {prefix}events on {broker}",
@@ -60,5 +58,27 @@ def gateway(
     run_gateway(config)
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(gateway)
+def register(commands: "Commands") -> None:
+    serving = command(commands, "gateway", gateway)
+    add_broker(serving)
+    serving.add_argument("--port", type=int, default=8080, help="HTTP port")
+    serving.add_argument("--host", default="127.0.0.1", help="HTTP address")
+    serving.add_argument(
+        "--score",
+        type=Path,
+        action="append",
+        help="a score whose sources.github maps deliveries (repeatable)",
+    )
+    add_prefix(serving)
+    serving.add_argument(
+        "--partitions", type=int, default=4, help="partitions if the topic is created"
+    )
+    serving.add_argument("--replication", type=int, default=1, help="replication factor if created")
+    add_from_environment(
+        serving,
+        "--max-body-bytes",
+        "CONDUCTOR_MAX_BODY_BYTES",
+        at_least(int, 1),
+        8 * 1024 * 1024,
+        "larger bodies get 413",
+    )

@@ -1,151 +1,127 @@
 """`conductor worker`, `publish` and `cues`: the Kafka path (Faust and aiokafka are imported
 only when one of them runs)."""
 
+import argparse
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from conductor.cli.common import load_or_exit
+from conductor.cli.common import (
+    add_format,
+    add_from_environment,
+    at_least,
+    command,
+    exit_with,
+    group,
+    load_or_exit,
+    subcommands,
+)
 from streams.topics import DEFAULT_PREFIX
 
-Broker = Annotated[str, typer.Option("--broker", help="kafka://HOST:PORT")]
-Prefix = Annotated[str, typer.Option("--prefix", help="topic name prefix")]
+if TYPE_CHECKING:
+    from conductor.cli.common import Commands
+    from conductor.session.clock import Timekeeper
 
 
-def worker(
-    broker: Broker,
-    partitions: Annotated[int, typer.Option(help="partitions of the topics it creates")] = 4,
-    store: Annotated[
-        str, typer.Option(help="memory://, or rocksdict://DIR: tables in RocksDB under DIR")
-    ] = "memory://",
-    app_id: Annotated[str, typer.Option("--app-id", help="Faust app id (consumer group)")] = (
-        "conductor"
-    ),
-    prefix: Prefix = DEFAULT_PREFIX,
-    replication: Annotated[int, typer.Option(help="replication factor of new topics")] = 1,
-    web_port: Annotated[int, typer.Option("--web-port", help="port of /metrics")] = 6066,
-    web_host: Annotated[
-        str, typer.Option("--web-host", help="address of /metrics and /healthz (0.0.0.0: all)")
-    ] = "127.0.0.1",
-    clock: Annotated[
-        str, typer.Option(help="wall, event (tick by event time), or a fixed ISO time")
-    ] = "wall",
-    max_clock_skew: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CONDUCTOR_MAX_CLOCK_SKEW",
-            help="dead-letter events dated further ahead of the clock, an ISO 8601 duration "
-            "[P1D on the wall clock; no limit on another]",
-        ),
-    ] = None,
-    snapshot_every: Annotated[int, typer.Option(help="events per state snapshot")] = 200,
-    snapshot_after: Annotated[
-        float, typer.Option(min=0.0, help="seconds before a snapshot of what is left over")
-    ] = 1.0,
-    min_group_size: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            envvar="CONDUCTOR_MIN_GROUP_SIZE",
-            help="smaller sections roll up into the ensemble in metrics",
-        ),
-    ] = 3,
-    short_timeouts: Annotated[
-        bool, typer.Option(help="short Faust session/rebalance timeouts (tests, one host)")
-    ] = False,
-    loglevel: Annotated[str, typer.Option()] = "info",
-) -> None:
+def add_broker(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument("--broker", required=required, help="kafka://HOST:PORT")
+
+
+def add_prefix(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="topic name prefix")
+
+
+def worker(arguments: argparse.Namespace) -> None:
     """Run a Kafka stream worker: fold conductor.events, send cues, dead-letter bad input."""
-    from conductor.session.clock import DEFAULT_MAX_SKEW, WallClock, parse_timekeeper
-    from streams.config import Timeouts, WorkerConfig, parse_store
+    from conductor.session.clock import DEFAULT_MAX_SKEW, WallClock
+    from streams.config import Timeouts, WorkerConfig
     from streams.run import run_worker
 
-    try:
-        ticking = parse_timekeeper(clock)
-        skew = _duration(max_clock_skew, "--max-clock-skew") if max_clock_skew else None
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--clock") from None
-    try:
-        parse_store(store)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--store") from None
+    ticking: Timekeeper = arguments.clock
+    skew: timedelta | None = arguments.max_clock_skew
+    if skew is None and isinstance(ticking, WallClock):
+        skew = DEFAULT_MAX_SKEW
     config = WorkerConfig(
-        broker=broker,
-        app_id=app_id,
-        prefix=prefix,
-        partitions=partitions,
-        replication=replication,
-        store=store,
-        web_host=web_host,
-        web_port=web_port,
+        broker=arguments.broker,
+        app_id=arguments.app_id,
+        prefix=arguments.prefix,
+        partitions=arguments.partitions,
+        replication=arguments.replication,
+        store=arguments.store,
+        web_host=arguments.web_host,
+        web_port=arguments.web_port,
         clock=ticking,
-        snapshot_every=snapshot_every,
-        snapshot_after=snapshot_after,
-        min_group_size=min_group_size,
-        max_clock_skew=skew
-        if max_clock_skew
-        else (DEFAULT_MAX_SKEW if isinstance(ticking, WallClock) else None),
-        timeouts=Timeouts.short() if short_timeouts else Timeouts(),
+        snapshot_every=arguments.snapshot_every,
+        snapshot_after=arguments.snapshot_after,
+        min_group_size=arguments.min_group_size,
+        max_clock_skew=skew,
+        timeouts=Timeouts.short() if arguments.short_timeouts else Timeouts(),
     )
-    run_worker(config, loglevel)
+    run_worker(config, arguments.loglevel)
 
 
-def publish(
-    broker: Broker,
-    log: Annotated[Path | None, typer.Argument(help="events, JSON Lines (default: stdin)")] = None,
-    score: Annotated[
-        Path | None, typer.Option(help="publish this score's score.published first")
-    ] = None,
-    prefix: Prefix = DEFAULT_PREFIX,
-    partitions: Annotated[int, typer.Option(help="partitions if the topic is created")] = 4,
-) -> None:
+def _timekeeper(text: str) -> "Timekeeper":
+    from conductor.session.clock import parse_timekeeper
+
+    try:
+        return parse_timekeeper(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _store(text: str) -> str:
+    from streams.config import parse_store
+
+    try:
+        parse_store(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _duration(text: str) -> timedelta:
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(timedelta).validate_python(text)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 duration (e.g. P1D, PT6H)"
+        ) from None
+
+
+def publish(arguments: argparse.Namespace) -> int:
     """Validate a log line by line and publish the valid events keyed by ensemble."""
     import asyncio
 
     from streams.publish import publish_log
     from streams.topics import LOG_SETTINGS, TopicNames, ensure_topics
 
-    loaded = load_or_exit(score) if score is not None else None
-    topic = TopicNames(prefix).events
+    broker: str = arguments.broker
+    log: Path | None = arguments.log
+    loaded = load_or_exit(arguments.score) if arguments.score is not None else None
+    topic = TopicNames(arguments.prefix).events
     lines = log.read_bytes().splitlines() if log is not None else sys.stdin.buffer
-    asyncio.run(ensure_topics(broker, [topic], partitions, configs={topic: LOG_SETTINGS}))
+    configs = {topic: LOG_SETTINGS}
+    asyncio.run(ensure_topics(broker, [topic], arguments.partitions, configs=configs))
     report = asyncio.run(publish_log(broker, topic, loaded, lines))
     for bad in report.bad_lines:
-        typer.echo(f"not published: {bad}", err=True)
-    typer.echo(f"published {report.published} events to {topic}, {len(report.bad_lines)} bad lines")
-    raise typer.Exit(1 if report.bad_lines else 0)
+        print(f"not published: {bad}", file=sys.stderr)
+    print(f"published {report.published} events to {topic}, {len(report.bad_lines)} bad lines")
+    return 1 if report.bad_lines else 0
 
 
-cues_app = typer.Typer(
-    invoke_without_command=True,
-    no_args_is_help=False,
-    help="Print the cues in the cues topic (--broker), or check a sink (test-sink).",
-)
-
-
-@cues_app.callback()
-def cues(
-    context: typer.Context,
-    broker: Annotated[str | None, typer.Option("--broker", help="kafka://HOST:PORT")] = None,
-    follow: Annotated[bool, typer.Option(help="keep printing new cues")] = False,
-    output: Annotated[str, typer.Option("--format", help="table or jsonl")] = "table",
-    prefix: Prefix = DEFAULT_PREFIX,
-) -> None:
+def cues(arguments: argparse.Namespace) -> None:
     """Print the cues in the cues topic, each id once, then exit (or keep following)."""
     import asyncio
 
     from streams.topics import TopicNames
 
-    if context.invoked_subcommand is not None:
-        return
-    if broker is None:
-        raise typer.BadParameter("is required to read cues", param_hint="--broker")
-    if output not in {"table", "jsonl"}:
-        raise typer.BadParameter(f"format: {output!r} is neither 'table' nor 'jsonl'")
-    asyncio.run(_print_cues(broker, TopicNames(prefix).cues, follow, output == "jsonl"))
+    if arguments.broker is None:
+        exit_with("--broker is required to read cues")
+    topic = TopicNames(arguments.prefix).cues
+    asyncio.run(_print_cues(arguments.broker, topic, arguments.follow, arguments.output == "jsonl"))
 
 
 async def _print_cues(broker: str, topic: str, follow: bool, as_jsonl: bool) -> None:
@@ -169,18 +145,90 @@ async def _print_cues(broker: str, topic: str, follow: bool, as_jsonl: bool) -> 
         Console(width=160).print(cue_table(collected, "UTC"))
 
 
-def _duration(text: str, option: str) -> "timedelta":
-    from pydantic import TypeAdapter, ValidationError
+def register(commands: "Commands") -> "Commands":
+    """Add worker, publish and cues; the subcommands of cues (for `conductor cues test-sink`)."""
+    working = command(commands, "worker", worker)
+    add_broker(working)
+    working.add_argument(
+        "--partitions", type=int, default=4, help="partitions of the topics it creates"
+    )
+    working.add_argument(
+        "--store",
+        type=_store,
+        default="memory://",
+        help="memory://, or rocksdict://DIR: tables in RocksDB under DIR",
+    )
+    working.add_argument("--app-id", default="conductor", help="Faust app id (consumer group)")
+    add_prefix(working)
+    working.add_argument(
+        "--replication", type=int, default=1, help="replication factor of new topics"
+    )
+    working.add_argument("--web-port", type=int, default=6066, help="port of /metrics")
+    working.add_argument(
+        "--web-host", default="127.0.0.1", help="address of /metrics and /healthz (0.0.0.0: all)"
+    )
+    working.add_argument(
+        "--clock",
+        type=_timekeeper,
+        default="wall",
+        help="wall, event (tick by event time), or a fixed ISO time",
+    )
+    add_from_environment(
+        working,
+        "--max-clock-skew",
+        "CONDUCTOR_MAX_CLOCK_SKEW",
+        _duration,
+        None,
+        "dead-letter events dated further ahead of the clock, an ISO 8601 duration "
+        "[P1D on the wall clock; no limit on another]",
+    )
+    working.add_argument(
+        "--snapshot-every", type=int, default=200, help="events per state snapshot"
+    )
+    working.add_argument(
+        "--snapshot-after",
+        type=at_least(float, 0.0),
+        default=1.0,
+        help="seconds before a snapshot of what is left over",
+    )
+    add_from_environment(
+        working,
+        "--min-group-size",
+        "CONDUCTOR_MIN_GROUP_SIZE",
+        at_least(int, 1),
+        3,
+        "smaller sections roll up into the ensemble in metrics",
+    )
+    working.add_argument(
+        "--short-timeouts",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="short Faust session/rebalance timeouts (tests, one host)",
+    )
+    working.add_argument("--loglevel", default="info")
 
-    try:
-        return TypeAdapter(timedelta).validate_python(text)
-    except ValidationError:
-        raise typer.BadParameter(
-            f"{text!r} is not an ISO 8601 duration (e.g. P1D, PT6H)", param_hint=option
-        ) from None
+    publishing = command(commands, "publish", publish)
+    add_broker(publishing)
+    publishing.add_argument("log", type=Path, nargs="?", help="events, JSON Lines (default: stdin)")
+    publishing.add_argument("--score", type=Path, help="publish this score's score.published first")
+    add_prefix(publishing)
+    publishing.add_argument(
+        "--partitions", type=int, default=4, help="partitions if the topic is created"
+    )
 
-
-def register(app: typer.Typer) -> None:
-    app.command()(worker)
-    app.command()(publish)
-    app.add_typer(cues_app, name="cues")
+    reading = group(
+        commands,
+        "cues",
+        "Print the cues in the cues topic (--broker), or check a sink (test-sink).",
+        cues,
+    )
+    add_broker(reading, required=False)
+    reading.add_argument(
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="keep printing new cues",
+    )
+    add_format(reading)
+    add_prefix(reading)
+    return subcommands(reading, required=False)

@@ -1,102 +1,68 @@
 """`conductor rehearse` and `conductor simulate`: dry runs of a score, nothing delivered."""
 
+import argparse
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING
 
-import typer
-
-from conductor.cli.common import OutputFormat, aware, load_or_exit
+from conductor.cli.common import (
+    add_format,
+    at_least,
+    command,
+    directory,
+    existing_file,
+    exit_with,
+    instant,
+    load_or_exit,
+)
 
 if TYPE_CHECKING:
+    from conductor.cli.common import Commands
     from schemas import Score
 
 
-def rehearse(
-    score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")],
-    events: Annotated[
-        Path | None,
-        typer.Option("--events", exists=True, dir_okay=False, help="recorded log, JSON Lines"),
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="tick through deadlines up to this ISO time")
-    ] = None,
-    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="processes folding the log (a share of its ensembles each) or the simulated "
-            "runs (default: the cores)",
-        ),
-    ] = len(os.sched_getaffinity(0)),
-    simulate: Annotated[
-        bool, typer.Option("--simulate", help="run simulated teams instead of a log")
-    ] = False,
-    runs: Annotated[int, typer.Option(min=1, help="simulated runs")] = 200,
-    seed: Annotated[int, typer.Option(help="the same seed gives the same figures")] = 1,
-    from_log: Annotated[
-        Path | None,
-        typer.Option(
-            "--from-log",
-            exists=True,
-            dir_okay=False,
-            help="fit the simulated team to this log and go on from where it stands",
-        ),
-    ] = None,
-    days: Annotated[
-        int | None,
-        typer.Option(min=1, help="days each run lasts (default: a week past the last date)"),
-    ] = None,
-    compare: Annotated[
-        Path | None,
-        typer.Option("--compare", exists=True, dir_okay=False, help="a second score to compare"),
-    ] = None,
-    backtest: Annotated[
-        bool, typer.Option("--backtest", help="check the forecast against the log (--events)")
-    ] = False,
-    report: Annotated[
-        Path | None,
-        typer.Option("--report", file_okay=False, help="write report.json and .html here"),
-    ] = None,
-) -> None:
+def rehearse(arguments: argparse.Namespace) -> int:
     """Replay a recorded log against a score and print the cues that would have fired; or
     simulate teams working it (--simulate), compare two scores (--compare), back-test the
     forecast (--backtest), and write a report with plots (--report)."""
+    score: Path = arguments.score
+    events: Path | None = arguments.events
+    compare: Path | None = arguments.compare
+    report: Path | None = arguments.report
+    jobs: int = arguments.jobs
     loaded = load_or_exit(score)
     other = load_or_exit(compare) if compare is not None else None
-    if simulate:
-        if events is not None or backtest:
-            _usage("--simulate runs simulated teams: use --from-log LOG, not --events/--backtest")
-        _simulated(loaded, other, runs, seed, from_log, days, jobs, report)
-        return
+    if arguments.simulate:
+        if events is not None or arguments.backtest:
+            exit_with(
+                "--simulate runs simulated teams: use --from-log LOG, not --events/--backtest"
+            )
+        _simulated(
+            loaded, other, arguments.runs, arguments.seed, arguments.from_log, arguments.days,
+            jobs, report,
+        )  # fmt: skip
+        return 0
     if events is None:
-        _usage("--events LOG is needed (or --simulate)")
-    if backtest:
-        _backtest(loaded, events, report)
-        return
+        exit_with("--events LOG is needed (or --simulate)")
+    if arguments.backtest:
+        return _backtest(loaded, events, report)
     if other is not None:
-        _compared_on_log(loaded, other, events, report)
-        return
+        return _compared_on_log(loaded, other, events, report)
     from conductor.gctune import tune_for_folding
     from conductor.rehearsal.replay import Progress, rehearse_file
     from conductor.rehearsal.shards import rehearse_in_shards
 
-    end = aware(until, "--until") if until is not None else None
+    end: datetime | None = arguments.until
     tune_for_folding()
     if jobs == 1:
         with events.open("rb") as lines:
             printout = rehearse_file(loaded, lines, end, Progress(sys.stderr)).printout()
     else:
         printout = rehearse_in_shards(loaded, events, end, jobs, progress=True)
-    printout.print(sys.stdout, sys.stderr, as_jsonl=output is OutputFormat.JSONL)
-    raise typer.Exit(1 if printout.rejected else 0)
-
-
-def _usage(message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
+    printout.print(sys.stdout, sys.stderr, as_jsonl=arguments.output == "jsonl")
+    return 1 if printout.rejected else 0
 
 
 def _simulated(
@@ -135,26 +101,26 @@ def _simulated(
                 setups, runs, jobs, lambda which: progress.advance(bars[which])
             )
     except RehearsalError as error:
-        _usage(str(error))
+        exit_with(str(error))
     summary = done.data
     for commitment in summary["commitments"]:
-        typer.echo(
+        print(
             f"commitment {commitment['id']} by {commitment['by']}: "
             f"{commitment['probability']:.0%} of {runs} runs "
             f"(needs {commitment['confidence']:.0%}); {_dates(commitment)}"
         )
     for milestone in summary["milestones"]:
-        typer.echo(
+        print(
             f"milestone {milestone['id']} due {milestone['due']}: "
             f"{milestone['probability']:.0%}; {_dates(milestone)}"
         )
     if other is not None:
-        typer.echo(f"differences beyond the runs' noise ({other.score} against {score.score}):")
+        print(f"differences beyond the runs' noise ({other.score} against {score.score}):")
         for line in done.marked or ["none"]:
-            typer.echo(f"  {line}")
+            print(f"  {line}")
     if report is not None:
         write_report(report, summary, done.sections, done.plots())
-        typer.echo(f"wrote {report / 'report.json'} and {report / 'report.html'}")
+        print(f"wrote {report / 'report.json'} and {report / 'report.html'}")
 
 
 def _dates(figures: dict[str, object]) -> str:
@@ -162,7 +128,7 @@ def _dates(figures: dict[str, object]) -> str:
     return ", ".join(f"P{p} {figures[f'p{p}'] or '—'}" for p in (50, 85, 95))
 
 
-def _backtest(score: "Score", events: Path, report: Path | None) -> None:
+def _backtest(score: "Score", events: Path, report: Path | None) -> int:
     from conductor.rehearsal import plots
     from conductor.rehearsal.backtest import backtest_log
     from conductor.rehearsal.errors import RehearsalError
@@ -172,10 +138,10 @@ def _backtest(score: "Score", events: Path, report: Path | None) -> None:
         with events.open("rb") as lines:
             result = backtest_log(score, lines)
     except RehearsalError as error:
-        _usage(str(error))
+        exit_with(str(error))
     figures = result.figures()
     _report_problems(result.problems)
-    typer.echo(
+    print(
         f"back-test of {figures['predictions']} forecasts of {figures['milestones']} milestones "
         f"at {figures['boundaries']} cycle boundaries: "
         f"{_percent(figures['share_on_or_before_p50'])} of finishes on or before the P50, "
@@ -190,22 +156,22 @@ def _backtest(score: "Score", events: Path, report: Path | None) -> None:
             backtest_sections(figures),
             [("Calibration of the forecast", plots.calibration(figures))],
         )
-        typer.echo(f"wrote {report / 'report.json'} and {report / 'report.html'}")
-    raise typer.Exit(1 if result.problems else 0)
+        print(f"wrote {report / 'report.json'} and {report / 'report.html'}")
+    return 1 if result.problems else 0
 
 
 def _report_problems(problems: list[str]) -> None:
     """Lines of the log that could not be read or were refused: on stderr, as a replay
     reports them (the exit code is then 1)."""
     for problem in problems:
-        typer.echo(f"rejected {problem}", err=True)
+        print(f"rejected {problem}", file=sys.stderr)
 
 
 def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share:.0%}"
 
 
-def _compared_on_log(score: "Score", other: "Score", events: Path, report: Path | None) -> None:
+def _compared_on_log(score: "Score", other: "Score", events: Path, report: Path | None) -> int:
     from conductor.rehearsal.errors import RehearsalError
     from conductor.rehearsal.logcompare import compare_on_log
     from conductor.rehearsal.report import write_report
@@ -213,35 +179,72 @@ def _compared_on_log(score: "Score", other: "Score", events: Path, report: Path 
     try:
         compared = compare_on_log(score, other, events.read_bytes().splitlines())
     except RehearsalError as error:
-        _usage(str(error))
+        exit_with(str(error))
     _report_problems(compared.data["problems"])
     counts = compared.data["cues"]
-    typer.echo(
+    print(
         f"{counts['a']} cues under {score.score}, {counts['b']} under {other.score}: "
         f"{counts['only_b']} only {other.score} sends {compared.data['only_b_by_kind']}, "
         f"{counts['only_a']} only {score.score} sends {compared.data['only_a_by_kind']}"
     )
     if report is not None:
         write_report(report, compared.data, compared.sections, [])
-        typer.echo(f"wrote {report / 'report.json'} and {report / 'report.html'}")
-    raise typer.Exit(1 if compared.data["problems"] else 0)
+        print(f"wrote {report / 'report.json'} and {report / 'report.html'}")
+    return 1 if compared.data["problems"] else 0
 
 
-def simulate(
-    score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")],
-    seed: Annotated[int, typer.Option(help="the same seed gives the same events")] = 1,
-    days: Annotated[
-        int | None, typer.Option(help="days from `starts` (default: a week past the last due)")
-    ] = None,
-) -> None:
+def simulate(arguments: argparse.Namespace) -> None:
     """Print a simulated team's events for the score as JSON Lines (for rehearsals)."""
     from conductor.rehearsal.simulate import simulate_team
 
-    loaded = load_or_exit(score)
-    for event in simulate_team(loaded, seed=seed, days=days):
+    loaded = load_or_exit(arguments.score)
+    for event in simulate_team(loaded, seed=arguments.seed, days=arguments.days):
         sys.stdout.write(event.model_dump_json(exclude_none=True) + "\n")
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(rehearse)
-    app.command()(simulate)
+def register(commands: "Commands") -> None:
+    rehearsing = command(commands, "rehearse", rehearse)
+    rehearsing.add_argument("score", type=Path, help="score file (YAML or JSON)")
+    rehearsing.add_argument("--events", type=existing_file, help="recorded log, JSON Lines")
+    rehearsing.add_argument(
+        "--until", type=instant, help="tick through deadlines up to this ISO time"
+    )
+    add_format(rehearsing)
+    rehearsing.add_argument(
+        "--jobs",
+        type=at_least(int, 1),
+        default=len(os.sched_getaffinity(0)),
+        help="processes folding the log (a share of its ensembles each) or the simulated runs "
+        "(default: the cores)",
+    )
+    rehearsing.add_argument(
+        "--simulate", action="store_true", help="run simulated teams instead of a log"
+    )
+    rehearsing.add_argument("--runs", type=at_least(int, 1), default=200, help="simulated runs")
+    rehearsing.add_argument(
+        "--seed", type=int, default=1, help="the same seed gives the same figures"
+    )
+    rehearsing.add_argument(
+        "--from-log",
+        type=existing_file,
+        help="fit the simulated team to this log and go on from where it stands",
+    )
+    rehearsing.add_argument(
+        "--days",
+        type=at_least(int, 1),
+        help="days each run lasts (default: a week past the last date)",
+    )
+    rehearsing.add_argument("--compare", type=existing_file, help="a second score to compare")
+    rehearsing.add_argument(
+        "--backtest", action="store_true", help="check the forecast against the log (--events)"
+    )
+    rehearsing.add_argument("--report", type=directory, help="write report.json and .html here")
+
+    simulating = command(commands, "simulate", simulate)
+    simulating.add_argument("score", type=Path, help="score file (YAML or JSON)")
+    simulating.add_argument(
+        "--seed", type=int, default=1, help="the same seed gives the same events"
+    )
+    simulating.add_argument(
+        "--days", type=int, help="days from `starts` (default: a week past the last due)"
+    )

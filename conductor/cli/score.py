@@ -1,19 +1,20 @@
 """`conductor validate` and `conductor schemas export`: the score and the log's formats."""
 
+import argparse
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
+from conductor.cli.common import command, group, load_or_exit, subcommands
 
-from conductor.cli.common import load_or_exit
+if TYPE_CHECKING:
+    from conductor.cli.common import Commands
 
-schemas_app = typer.Typer(help="JSON Schemas of the score, events and cues.")
 
-
-def validate(score: Annotated[Path, typer.Argument(help="score file (YAML or JSON)")]) -> None:
+def validate(arguments: argparse.Namespace) -> None:
     """Check a score; print every problem with its path (exit 2) or a one-line summary."""
+    score: Path = arguments.score
     loaded = load_or_exit(score)
-    typer.echo(
+    print(
         f"{score}: ok — score {loaded.score!r} for ensemble {loaded.ensemble!r}: "
         f"{len(loaded.sections)} sections, {len(loaded.milestones)} milestones, "
         f"{len(loaded.cadences)} cadences, {len(loaded.commitments)} commitments, "
@@ -21,17 +22,20 @@ def validate(score: Annotated[Path, typer.Argument(help="score file (YAML or JSO
     )
 
 
-@schemas_app.command("export")
-def export_schemas(directory: Annotated[Path, typer.Argument(help="where to write")]) -> None:
+def export_schemas(arguments: argparse.Namespace) -> None:
     """Write score.schema.json, event.schema.json and cue.schema.json."""
     from schemas.export import json_schemas, render
 
+    directory: Path = arguments.directory
     directory.mkdir(parents=True, exist_ok=True)
     for name, schema in json_schemas().items():
         (directory / name).write_text(render(schema), encoding="utf-8")
-        typer.echo(f"wrote {directory / name}")
+        print(f"wrote {directory / name}")
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(validate)
-    app.add_typer(schemas_app, name="schemas")
+def register(commands: "Commands") -> None:
+    checking = command(commands, "validate", validate)
+    checking.add_argument("score", type=Path, help="score file (YAML or JSON)")
+    schemas = subcommands(group(commands, "schemas", "JSON Schemas of the score, events and cues."))
+    exporting = command(schemas, "export", export_schemas)
+    exporting.add_argument("directory", type=Path, help="where to write")

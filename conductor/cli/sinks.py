@@ -1,22 +1,19 @@
 """`conductor deliver` (the cues topic to the sinks) and `conductor cues test-sink` (one sample
 cue to one sink): the sinks of a `--sinks` file, outside the embedded runtime."""
 
+import argparse
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from conductor.cli.common import aware, tokens_or_exit
-from conductor.cli.kafka import Broker, Prefix, cues_app
-from streams.topics import DEFAULT_PREFIX
+from conductor.cli.common import command, exit_with, instant, tokens_or_exit
+from conductor.cli.kafka import add_broker, add_prefix
 
 if TYPE_CHECKING:
+    from conductor.cli.common import Commands
     from conductor.sinks.config import SinkConfig
-
-SinksFile = Annotated[Path, typer.Option("--sinks", help="the sinks (YAML; see the README)")]
 
 
 def _load(path: Path) -> "list[SinkConfig]":
@@ -25,26 +22,10 @@ def _load(path: Path) -> "list[SinkConfig]":
     try:
         return load_sinks(path)
     except InvalidSinks as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+        exit_with(str(error))
 
 
-def deliver(
-    broker: Broker,
-    sinks: SinksFile,
-    app_id: Annotated[
-        str, typer.Option("--app-id", help="consumer group (its committed offsets)")
-    ] = "conductor-deliver",
-    prefix: Prefix = DEFAULT_PREFIX,
-    clock: Annotated[
-        str, typer.Option(help="quiet hours' clock: wall, event (newest cue read), or ISO time")
-    ] = "wall",
-    web_port: Annotated[int, typer.Option("--web-port", help="port of /metrics")] = 6067,
-    web_host: Annotated[
-        str, typer.Option("--web-host", help="address of /metrics (0.0.0.0: every interface)")
-    ] = "127.0.0.1",
-    loglevel: Annotated[str, typer.Option()] = "info",
-) -> None:
+def deliver(arguments: argparse.Namespace) -> None:
     """Deliver the cues topic to the sinks (routing, quiet hours, retries, signatures).
 
     With `CONDUCTOR_API_TOKEN` set, /metrics and /deliveries need it as a bearer token (or
@@ -61,16 +42,17 @@ def deliver(
     from streams.topics import TopicNames
 
     tokens = tokens_or_exit()
-    plans = [planned(sink) for sink in _load(sinks)]
-    ticking = clock if clock in {"wall", "event"} else str(aware(clock, "--clock").timestamp())
+    plans = [planned(sink) for sink in _load(arguments.sinks)]
+    loglevel: str = arguments.loglevel
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(message)s")
     registry = CollectorRegistry()
     metrics = build_metrics(registry)
     book = Book()
-    server = web_server(web_host, web_port, registry, book, tokens)
+    server = web_server(arguments.web_host, arguments.web_port, registry, book, tokens)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    config = DeliverConfig(broker, TopicNames(prefix).cues, app_id, ticking)
+    topic = TopicNames(arguments.prefix).cues
+    config = DeliverConfig(arguments.broker, topic, arguments.app_id, arguments.clock)
     try:
         run_deliver(config, plans, metrics, book)
     finally:
@@ -78,20 +60,23 @@ def deliver(
         thread.join()
 
 
-def test_sink(
-    name: Annotated[str, typer.Argument(help="the sink's name in the file")],
-    sinks: SinksFile,
-) -> None:
+def _quiet_hours_clock(text: str) -> str:
+    """wall, event, or an ISO instant as its POSIX timestamp (what `DeliverConfig` reads)."""
+    return text if text in {"wall", "event"} else str(instant(text).timestamp())
+
+
+def test_sink(arguments: argparse.Namespace) -> int:
     """Send one sample cue to one sink and print its answer and how long it took."""
     from conductor.io.modeljson import model_json
     from conductor.sinks.build import planned
     from schemas import Cue, Severity
 
+    name: str = arguments.name
+    sinks: Path = arguments.sinks
     found = [sink for sink in _load(sinks) if sink.name == name]
     if not found:
         names = ", ".join(sink.name for sink in _load(sinks))
-        typer.echo(f"no sink named {name!r} in {sinks} (there are: {names})", err=True)
-        raise typer.Exit(2)
+        exit_with(f"no sink named {name!r} in {sinks} (there are: {names})")
     (config,) = found
     recipient = (config.to or ["ensemble:conductor-test"])[0].partition(":")
     cue = Cue.model_validate(
@@ -124,12 +109,44 @@ def test_sink(
         answer = asyncio.run(send_once())
     except Exception as error:
         elapsed = (time.perf_counter() - started) * 1000
-        typer.echo(f"{name}: failed in {elapsed:.0f} ms: {error or type(error).__name__}")
-        raise typer.Exit(1) from None
+        print(f"{name}: failed in {elapsed:.0f} ms: {error or type(error).__name__}")
+        return 1
     elapsed = (time.perf_counter() - started) * 1000
-    typer.echo(f"{name}: {answer} in {elapsed:.0f} ms (cue {cue.id})")
+    print(f"{name}: {answer} in {elapsed:.0f} ms (cue {cue.id})")
+    return 0
 
 
-def register(app: typer.Typer) -> None:
-    app.command()(deliver)
-    cues_app.command("test-sink")(test_sink)
+def _add_sinks(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sinks", type=Path, required=True, help="the sinks (YAML; see the README)"
+    )
+
+
+def register(commands: "Commands", cues: "Commands") -> None:
+    """Add deliver, and test-sink to the subcommands of cues."""
+    delivering = command(commands, "deliver", deliver)
+    add_broker(delivering)
+    _add_sinks(delivering)
+    delivering.add_argument(
+        "--app-id",
+        default="conductor-deliver",
+        help="consumer group (its committed offsets)",
+    )
+    add_prefix(delivering)
+    delivering.add_argument(
+        "--clock",
+        type=_quiet_hours_clock,
+        default="wall",
+        help="quiet hours' clock: wall, event (newest cue read), or ISO time",
+    )
+    delivering.add_argument("--web-port", type=int, default=6067, help="port of /metrics")
+    delivering.add_argument(
+        "--web-host",
+        default="127.0.0.1",
+        help="address of /metrics (0.0.0.0: every interface)",
+    )
+    delivering.add_argument("--loglevel", default="info")
+
+    testing = command(cues, "test-sink", test_sink)
+    testing.add_argument("name", help="the sink's name in the file")
+    _add_sinks(testing)

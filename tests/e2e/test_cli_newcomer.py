@@ -45,7 +45,7 @@ def test_a_naive_until_is_refused_naming_the_option() -> None:
         "rehearse", str(SCORE), "--events", str(EVENTS), "--until", "2026-05-20T12:00:00"
     )
     assert result.returncode == 2
-    assert "Invalid value for --until" in result.stderr
+    assert "argument --until: " in result.stderr
     assert "with a timezone" in result.stderr
 
 

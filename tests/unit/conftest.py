@@ -21,6 +21,7 @@ MakeEvent = Callable[..., Event]
 Published = Callable[..., EnsembleEngine]
 Tick = Callable[[str], Event]
 Rows = Callable[[list[Cue]], list[tuple[str, ...]]]
+Conductor = Callable[..., tuple[int, bytes, str]]
 
 _MILESTONE_DEFAULTS = {
     "section": "alpha",
@@ -152,3 +153,20 @@ def rows() -> Rows:
         return [_row(cue) for cue in cues]
 
     return convert
+
+
+@pytest.fixture
+def conductor(capsysbinary: pytest.CaptureFixture[bytes]) -> Conductor:
+    """`conductor ARGUMENTS...` run in this process: its exit status, stdout and stderr."""
+    from conductor.cli import main
+
+    def run(*arguments: str) -> tuple[int, bytes, str]:
+        try:
+            status = main(list(arguments))
+        except SystemExit as exit:
+            assert isinstance(exit.code, int), exit.code
+            status = exit.code
+        out, err = capsysbinary.readouterr()
+        return status, out, err.decode()
+
+    return run

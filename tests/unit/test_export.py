@@ -2,12 +2,14 @@
 a missing file or one that is not a Conductor log is named, and nothing is created."""
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
-from typer.testing import CliRunner
+import pytest
 
-from conductor.cli import app
 from conductor.runtime.store import Entry, Rows, Store
+
+Export = Callable[..., tuple[int, bytes, str]]
 
 
 def body(ensemble: str, number: int) -> bytes:
@@ -24,12 +26,19 @@ def written_log(path: Path) -> list[bytes]:
     return bodies
 
 
-def export(*arguments: str) -> tuple[int, bytes, str]:
-    result = CliRunner().invoke(app, ["export", *arguments])
-    return result.exit_code, result.stdout_bytes, result.stderr
+@pytest.fixture
+def export(conductor: Callable[..., tuple[int, bytes, str]]) -> Export:
+    """`conductor export`: exit status, stdout, stderr."""
+
+    def run(*arguments: str) -> tuple[int, bytes, str]:
+        return conductor("export", *arguments)
+
+    return run
 
 
-def test_the_log_is_printed_in_log_order_whole_or_for_one_ensemble(tmp_path: Path) -> None:
+def test_the_log_is_printed_in_log_order_whole_or_for_one_ensemble(
+    tmp_path: Path, export: Export
+) -> None:
     bodies = written_log(tmp_path / "log.db")
     code, out, _ = export("--db", str(tmp_path / "log.db"))
     assert code == 0 and out.splitlines() == bodies
@@ -37,7 +46,7 @@ def test_the_log_is_printed_in_log_order_whole_or_for_one_ensemble(tmp_path: Pat
     assert code == 0 and out.splitlines() == [bodies[0], bodies[2]]
 
 
-def test_a_missing_file_or_one_that_is_not_a_log_is_named(tmp_path: Path) -> None:
+def test_a_missing_file_or_one_that_is_not_a_log_is_named(tmp_path: Path, export: Export) -> None:
     code, out, err = export("--db", str(tmp_path / "none.db"))
     assert (code, out) == (2, b"") and f"--db: no such file: {tmp_path / 'none.db'}" in err
     assert not (tmp_path / "none.db").exists(), "a missing log is not created"

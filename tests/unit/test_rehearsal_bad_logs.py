@@ -2,12 +2,10 @@
 of another ensemble are usage errors naming the option; unreadable lines are reported with
 their line number and reason (exit code 1), never dropped in silence."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from conductor.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCORE = str(EXAMPLES / "score.yaml")
@@ -20,13 +18,25 @@ def log_file(tmp_path: Path, lines: list[bytes]) -> str:
     return str(path)
 
 
-def rehearse(*arguments: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["rehearse", SCORE, *arguments])
-    return result.exit_code, result.stdout, result.stderr
+Conductor = Callable[..., tuple[int, bytes, str]]
+Rehearse = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def rehearse(conductor: Conductor) -> Rehearse:
+    """`conductor rehearse` of the example score: exit status, stdout, stderr."""
+
+    def run(*arguments: str) -> tuple[int, str, str]:
+        code, out, err = conductor("rehearse", SCORE, *arguments)
+        return code, out.decode(), err
+
+    return run
 
 
 @pytest.mark.parametrize("mode", [["--backtest"], ["--compare", SCORE]])
-def test_a_log_of_another_ensemble_is_named(tmp_path: Path, mode: list[str]) -> None:
+def test_a_log_of_another_ensemble_is_named(
+    tmp_path: Path, mode: list[str], rehearse: Rehearse
+) -> None:
     other = [line.replace(b'"ensemble":"harbor"', b'"ensemble":"elsewhere"') for line in LOG]
     code, out, err = rehearse("--events", log_file(tmp_path, other), *mode)
     assert code == 2 and out == ""
@@ -38,7 +48,7 @@ def test_a_log_of_another_ensemble_is_named(tmp_path: Path, mode: list[str]) -> 
 
 @pytest.mark.parametrize("mode", [["--backtest"], ["--compare", SCORE]])
 def test_unreadable_lines_are_reported_with_their_number_and_reason(
-    tmp_path: Path, mode: list[str]
+    tmp_path: Path, mode: list[str], rehearse: Rehearse
 ) -> None:
     lines = [*LOG[:5], b'{"id": 3, "type": "task.started"}', b"not json", *LOG[5:]]
     code, out, err = rehearse("--events", log_file(tmp_path, lines), *mode)
@@ -49,7 +59,7 @@ def test_unreadable_lines_are_reported_with_their_number_and_reason(
     assert expected in out, "the rest of the log is still rehearsed"
 
 
-def test_a_pilot_of_another_ensemble_is_named(tmp_path: Path) -> None:
+def test_a_pilot_of_another_ensemble_is_named(tmp_path: Path, rehearse: Rehearse) -> None:
     pilot = tmp_path / "pilot.yaml"
     pilot.write_text(
         (EXAMPLES / "score.yaml").read_text().replace("ensemble: harbor", "ensemble: x")

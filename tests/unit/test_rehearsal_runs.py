@@ -2,12 +2,11 @@
 scores compare in the expected direction; a log continues where it stands; clear errors."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from conductor.cli import app
 from conductor.core.plan import Plan
 from conductor.io.scorefile import load_score
 from conductor.rehearsal.compare import compare
@@ -141,7 +140,9 @@ def test_a_log_of_another_ensemble_or_that_does_not_fit_the_score_is_refused() -
         ([], "--events LOG is needed"),
     ],
 )
-def test_bad_options_are_named(arguments: list[str], message: str) -> None:
-    result = CliRunner().invoke(app, ["rehearse", str(EXAMPLES / "score.yaml"), *arguments])
-    assert result.exit_code == 2
-    assert message in result.output
+def test_bad_options_are_named(
+    arguments: list[str], message: str, conductor: Callable[..., tuple[int, bytes, str]]
+) -> None:
+    code, out, err = conductor("rehearse", str(EXAMPLES / "score.yaml"), *arguments)
+    assert code == 2
+    assert message in out.decode() + err
