@@ -4,10 +4,44 @@ the HTTP server)."""
 
 import argparse
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
+from importlib import import_module
 
-from conductor.cli import dashboards, embedded, gateway, imports, kafka, rehearsal, score, sinks
 from conductor.cli.common import HelpFormatter, subcommands
+
+MODULES = {
+    "validate": "score",
+    "schemas": "score",
+    "rehearse": "rehearsal",
+    "simulate": "rehearsal",
+    "run": "embedded",
+    "export": "embedded",
+    "worker": "kafka",
+    "publish": "kafka",
+    "cues": "kafka",
+    "deliver": "sinks",
+    "gateway": "gateway",
+    "dashboards": "dashboards",
+    "import": "imports",
+}
+"""The module of `conductor.cli` adding each command. Only the command's own module is
+imported to parse it (the others would be read, and without bytecode compiled, for nothing);
+--help, or a command not listed here, gets them all."""
+
+
+def parser(modules: Iterable[str]) -> argparse.ArgumentParser:
+    """The command line of the commands these modules add."""
+    parsing = argparse.ArgumentParser(
+        prog="conductor",
+        description="Conductor: scores, cues, tempo and alignment from an event log.",
+        formatter_class=HelpFormatter,
+        allow_abbrev=False,
+    )
+    commands = subcommands(parsing)
+    for module in dict.fromkeys(modules):
+        import_module(f"conductor.cli.{module}").register(commands)
+    return parsing
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -15,20 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # pydantic looks for plugins in every installed distribution's entry points when it builds
     # its first model; Conductor uses none. A value set in the environment, even empty, is kept.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    parser = argparse.ArgumentParser(
-        prog="conductor",
-        description="Conductor: scores, cues, tempo and alignment from an event log.",
-        formatter_class=HelpFormatter,
-        allow_abbrev=False,
-    )
-    commands = subcommands(parser)
-    score.register(commands)
-    rehearsal.register(commands)
-    embedded.register(commands)
-    cues = kafka.register(commands)
-    sinks.register(commands, cues)
-    gateway.register(commands)
-    dashboards.register(commands)
-    imports.register(commands)
-    arguments = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    named = MODULES.get(words[0]) if words else None
+    arguments = parser([named] if named else MODULES.values()).parse_args(words)
     return arguments.run(arguments) or 0

@@ -62,6 +62,16 @@ def group(
     return added
 
 
+def add_broker(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument("--broker", required=required, help="kafka://HOST:PORT")
+
+
+def add_prefix(parser: argparse.ArgumentParser) -> None:
+    from streams.topics import DEFAULT_PREFIX
+
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="topic name prefix")
+
+
 def add_format(parser: argparse.ArgumentParser) -> None:
     """`--format table|jsonl` (as `output`): a table for people, JSON Lines for programs."""
     parser.add_argument("--format", dest="output", choices=FORMATS, default="table")

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conductor.cli.common import (
+    add_broker,
     add_from_environment,
+    add_prefix,
     at_least,
     command,
     load_or_exit,
     tokens_or_exit,
 )
-from conductor.cli.kafka import add_broker, add_prefix
 
 if TYPE_CHECKING:
     from conductor.cli.common import Commands

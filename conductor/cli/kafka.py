@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conductor.cli.common import (
+    add_broker,
     add_format,
     add_from_environment,
+    add_prefix,
     at_least,
     command,
     exit_with,
@@ -17,19 +19,11 @@ from conductor.cli.common import (
     load_or_exit,
     subcommands,
 )
-from streams.topics import DEFAULT_PREFIX
+from conductor.cli.sinks import add_test_sink
 
 if TYPE_CHECKING:
     from conductor.cli.common import Commands
     from conductor.session.clock import Timekeeper
-
-
-def add_broker(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    parser.add_argument("--broker", required=required, help="kafka://HOST:PORT")
-
-
-def add_prefix(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="topic name prefix")
 
 
 def worker(arguments: argparse.Namespace) -> None:
@@ -145,8 +139,7 @@ async def _print_cues(broker: str, topic: str, follow: bool, as_jsonl: bool) -> 
         Console(width=160).print(cue_table(collected, "UTC"))
 
 
-def register(commands: "Commands") -> "Commands":
-    """Add worker, publish and cues; the subcommands of cues (for `conductor cues test-sink`)."""
+def register(commands: "Commands") -> None:
     working = command(commands, "worker", worker)
     add_broker(working)
     working.add_argument(
@@ -231,4 +224,4 @@ def register(commands: "Commands") -> "Commands":
     )
     add_format(reading)
     add_prefix(reading)
-    return subcommands(reading, required=False)
+    add_test_sink(subcommands(reading, required=False))

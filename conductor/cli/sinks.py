@@ -8,8 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conductor.cli.common import command, exit_with, instant, tokens_or_exit
-from conductor.cli.kafka import add_broker, add_prefix
+from conductor.cli.common import (
+    add_broker,
+    add_prefix,
+    command,
+    exit_with,
+    instant,
+    tokens_or_exit,
+)
 
 if TYPE_CHECKING:
     from conductor.cli.common import Commands
@@ -122,8 +128,7 @@ def _add_sinks(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(commands: "Commands", cues: "Commands") -> None:
-    """Add deliver, and test-sink to the subcommands of cues."""
+def register(commands: "Commands") -> None:
     delivering = command(commands, "deliver", deliver)
     add_broker(delivering)
     _add_sinks(delivering)
@@ -147,6 +152,9 @@ def register(commands: "Commands", cues: "Commands") -> None:
     )
     delivering.add_argument("--loglevel", default="info")
 
+
+def add_test_sink(cues: "Commands") -> None:
+    """`test-sink`, among the subcommands of `conductor cues`."""
     testing = command(cues, "test-sink", test_sink)
     testing.add_argument("name", help="the sink's name in the file")
     _add_sinks(testing)
