@@ -163,13 +163,16 @@ def exit_with(message: str, status: int = 2) -> NoReturn:
 
 def load_or_exit(path: Path) -> "Score":
     """The score, or every problem on stderr and exit status 2."""
-    from conductor.errors import InvalidScore
-    from conductor.io.scorefile import load_score
+    from conductor.gctune import frozen_after
 
-    try:
-        return load_score(path)
-    except InvalidScore as error:
-        exit_with(str(error))
+    with frozen_after():
+        from conductor.errors import InvalidScore
+        from conductor.io.scorefile import load_score
+
+        try:
+            return load_score(path)
+        except InvalidScore as error:
+            exit_with(str(error))
 
 
 def tokens_or_exit() -> "Tokens":
