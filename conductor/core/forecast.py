@@ -21,9 +21,9 @@ for every milestone and commitment at that instant.
 
 The draws are seeded from the ensemble and the instant (`conductor.core.draws`, which keeps
 them for the last seeds): a replay draws the same numbers, and a longer simulation draws the
-same first days. NumPy does the work (per milestone a few
-operations on a days x trials array), because the check runs for every commitment at every
-cycle boundary of every ensemble.
+same first days. NumPy does the work (per milestone a few operations on a days x trials
+array), because the check runs for every commitment at every cycle boundary of every
+ensemble.
 """
 
 from dataclasses import dataclass
